@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Utilities shared by every module: error codes and details, allocation
+ * with test hooks, bounded buffers, STIX timestamps, UUIDs and logging.
+ */
+#ifndef FUSION_UTIL_H
+#define FUSION_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FUSION_NODISCARD __attribute__((warn_unused_result))
+#define FUSION_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+/*
+ * Errors
+ */
+
+enum fusion_err {
+    FUSION_OK = 0,
+    FUSION_ERR_NOMEM,
+    FUSION_ERR_INVALID,
+    FUSION_ERR_NOTFOUND,
+    FUSION_ERR_CONFLICT,
+    FUSION_ERR_LIMIT,
+    FUSION_ERR_IO,
+    FUSION_ERR_DB,
+    FUSION_ERR_UNSUPPORTED,
+    FUSION_ERR_INTERNAL,
+};
+
+/* Static text for an error code; never NULL. */
+const char *fusion_strerror(enum fusion_err code);
+
+/*
+ * Detail for a failure. Parsers fill line, column and byte offset when
+ * they know them (0 means unknown; line and column count from 1, the byte
+ * offset from 0 and is only meaningful when has_offset is set).
+ */
+struct fusion_error {
+    enum fusion_err code;
+    char message[512];
+    uint64_t line;
+    uint64_t column;
+    uint64_t offset;
+    bool has_offset;
+};
+
+/*
+ * Records code and a formatted message in err (which may be NULL) and
+ * returns code, so a failure is one statement: return fusion_error_set(..).
+ * Position fields are cleared.
+ */
+enum fusion_err fusion_error_set(struct fusion_error *err,
+                                 enum fusion_err code, const char *fmt, ...)
+    FUSION_PRINTF(3, 4);
+
+/* Like fusion_error_set, and records a byte offset too. */
+enum fusion_err fusion_error_set_at(struct fusion_error *err,
+                                    enum fusion_err code, uint64_t offset,
+                                    const char *fmt, ...) FUSION_PRINTF(4, 5);
+
+/* Prepends "prefix: " to err's message, keeping code and position. */
+void fusion_error_prefix(struct fusion_error *err, const char *fmt, ...)
+    FUSION_PRINTF(2, 3);
+
+/* Resets err to FUSION_OK with an empty message; NULL is allowed. */
+void fusion_error_clear(struct fusion_error *err);
+
+/*
+ * Allocation. Every allocation of the project goes through these, so
+ * tests can make the Nth one fail. They return NULL on failure and never
+ * abort. fusion_free(NULL) does nothing.
+ */
+void *fusion_malloc(size_t size);
+void *fusion_calloc(size_t n, size_t size);
+void *fusion_realloc(void *p, size_t size);
+char *fusion_strdup(const char *s);
+char *fusion_strndup(const char *s, size_t n);
+void fusion_free(void *p);
+
+#define FUSION_FREE(p)                                                         \
+    do {                                                                       \
+        fusion_free(p);                                                        \
+        (p) = NULL;                                                            \
+    } while (0)
+
+/*
+ * Test hook: after n further successful allocations, every allocation
+ * fails until the hook is reset with a negative n. Not thread-safe; for
+ * single-threaded tests only.
+ */
+void fusion_alloc_fail_after(long n);
+
+/* True when the test hook has made at least one allocation fail. */
+bool fusion_alloc_has_failed(void);
+
+/*
+ * Growable byte buffer with a hard cap. data is always NUL-terminated
+ * once anything has been appended (len excludes the NUL).
+ */
+struct fusion_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    size_t max;
+};
+
+/* Initialises an empty buffer that may grow to max bytes (0: 1 GiB). */
+void fusion_buf_init(struct fusion_buf *buf, size_t max);
+
+/* Frees the storage and resets the buffer to empty; the cap stays. */
+void fusion_buf_release(struct fusion_buf *buf);
+
+/* Empties the buffer, keeping its storage for reuse. */
+void fusion_buf_clear(struct fusion_buf *buf);
+
+/*
+ * Appends bytes. Returns FUSION_ERR_LIMIT past the cap, FUSION_ERR_NOMEM
+ * when memory runs out; the buffer is unchanged on failure.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_buf_append(struct fusion_buf *buf, const void *data, size_t len);
+
+FUSION_NODISCARD enum fusion_err fusion_buf_puts(struct fusion_buf *buf,
+                                                 const char *s);
+
+FUSION_NODISCARD enum fusion_err fusion_buf_putc(struct fusion_buf *buf,
+                                                 char c);
+
+FUSION_NODISCARD enum fusion_err
+fusion_buf_printf(struct fusion_buf *buf, const char *fmt, ...)
+    FUSION_PRINTF(2, 3);
+
+/* Makes sure len + extra bytes (plus a NUL) fit without reallocating. */
+FUSION_NODISCARD enum fusion_err fusion_buf_reserve(struct fusion_buf *buf,
+                                                    size_t extra);
+
+/*
+ * Hands the contents to the caller (who frees them with fusion_free) and
+ * leaves the buffer empty. Returns an empty string for an empty buffer,
+ * or NULL when even that cannot be allocated.
+ */
+char *fusion_buf_detach(struct fusion_buf *buf, size_t *len_out);
+
+/*
+ * Timestamps. STIX timestamps are RFC 3339 in UTC with a literal Z
+ * (STIX 2.1 section 2.16). They are kept as nanoseconds since the epoch;
+ * frac_digits remembers the precision that was written.
+ */
+struct fusion_ts {
+    int64_t ns;
+    int frac_digits;
+};
+
+/*
+ * Parses a STIX timestamp of exactly len bytes. Accepts a leap second
+ * (60), which is folded onto the next second; digits past nanoseconds
+ * are kept for precision but not for value. Returns FUSION_ERR_INVALID
+ * with a reason in err for anything else, including offsets other than Z.
+ */
+FUSION_NODISCARD enum fusion_err fusion_ts_parse(const char *s, size_t len,
+                                                 struct fusion_ts *out,
+                                                 struct fusion_error *err);
+
+#define FUSION_TS_MAX 40
+
+/*
+ * Writes ts as RFC 3339 UTC with the given number of fractional digits
+ * (0 to 9) into out, which has room for FUSION_TS_MAX bytes.
+ */
+void fusion_ts_format(int64_t ns, int frac_digits, char *out);
+
+/* The current time as nanoseconds since the epoch. */
+int64_t fusion_time_now_ns(void);
+
+/*
+ * UUIDs, as lowercase text of 36 characters.
+ */
+#define FUSION_UUID_LEN 36
+
+/* Writes a random (version 4) UUID and a NUL into out (37 bytes). */
+void fusion_uuid4(char *out);
+
+/*
+ * Writes the version 5 UUID of name in namespace ns (a UUID string) into
+ * out (37 bytes). Returns FUSION_ERR_INVALID if ns is not a UUID.
+ */
+FUSION_NODISCARD enum fusion_err fusion_uuid5(const char *ns, const void *name,
+                                              size_t name_len, char *out);
+
+/*
+ * True when s holds exactly a UUID of the RFC 4122 variant with a version
+ * from 1 to 5, in either case, as STIX identifiers require. The version
+ * is stored in version_out when it is not NULL.
+ */
+bool fusion_uuid_is_valid(const char *s, size_t len, int *version_out);
+
+/*
+ * Checked number parsing: the whole of s[0..len) must be the number.
+ */
+FUSION_NODISCARD enum fusion_err fusion_parse_int64(const char *s, size_t len,
+                                                    int64_t *out);
+
+/*
+ * Logging. Only the command line and the long-running parts log; the
+ * library modules return errors instead. One line per event on stderr in
+ * logfmt (or JSON lines), fields ts, level, module, event, msg and any
+ * extra key=value pairs passed as a NULL-terminated list of strings.
+ */
+enum fusion_log_level {
+    FUSION_LOG_ERROR,
+    FUSION_LOG_WARN,
+    FUSION_LOG_INFO,
+    FUSION_LOG_DEBUG,
+    FUSION_LOG_TRACE,
+};
+
+enum fusion_log_format {
+    FUSION_LOG_LOGFMT,
+    FUSION_LOG_JSON,
+};
+
+void fusion_log_setup(enum fusion_log_level level,
+                      enum fusion_log_format format);
+
+bool fusion_log_enabled(enum fusion_log_level level);
+
+void fusion_log_write(enum fusion_log_level level, const char *module,
+                      const char *event, const char *msg, ...);
+
+/* Checks the level before anything is formatted. */
+#define FUSION_LOG(level, module, event, ...)                                  \
+    do {                                                                       \
+        if (fusion_log_enabled(level))                                         \
+            fusion_log_write(level, module, event, __VA_ARGS__, NULL);         \
+    } while (0)
+
+#endif
