@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FUSION_NODISCARD __attribute__((warn_unused_result))
+#define FUSION_NODISCARD    __attribute__((warn_unused_result))
 #define FUSION_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
 /*
@@ -53,9 +53,8 @@ struct fusion_error {
  * returns code, so a failure is one statement: return fusion_error_set(..).
  * Position fields are cleared.
  */
-enum fusion_err fusion_error_set(struct fusion_error *err,
-                                 enum fusion_err code, const char *fmt, ...)
-    FUSION_PRINTF(3, 4);
+enum fusion_err fusion_error_set(struct fusion_error *err, enum fusion_err code,
+                                 const char *fmt, ...) FUSION_PRINTF(3, 4);
 
 /* Like fusion_error_set, and records a byte offset too. */
 enum fusion_err fusion_error_set_at(struct fusion_error *err,
@@ -81,10 +80,10 @@ char *fusion_strdup(const char *s);
 char *fusion_strndup(const char *s, size_t n);
 void fusion_free(void *p);
 
-#define FUSION_FREE(p)                                                         \
-    do {                                                                       \
-        fusion_free(p);                                                        \
-        (p) = NULL;                                                            \
+#define FUSION_FREE(p)  \
+    do {                \
+        fusion_free(p); \
+        (p) = NULL;     \
     } while (0)
 
 /*
@@ -130,8 +129,8 @@ FUSION_NODISCARD enum fusion_err fusion_buf_puts(struct fusion_buf *buf,
 FUSION_NODISCARD enum fusion_err fusion_buf_putc(struct fusion_buf *buf,
                                                  char c);
 
-FUSION_NODISCARD enum fusion_err
-fusion_buf_printf(struct fusion_buf *buf, const char *fmt, ...)
+FUSION_NODISCARD enum fusion_err fusion_buf_printf(struct fusion_buf *buf,
+                                                   const char *fmt, ...)
     FUSION_PRINTF(2, 3);
 
 /* Makes sure len + extra bytes (plus a NUL) fit without reallocating. */
@@ -232,10 +231,10 @@ void fusion_log_write(enum fusion_log_level level, const char *module,
                       const char *event, const char *msg, ...);
 
 /* Checks the level before anything is formatted. */
-#define FUSION_LOG(level, module, event, ...)                                  \
-    do {                                                                       \
-        if (fusion_log_enabled(level))                                         \
-            fusion_log_write(level, module, event, __VA_ARGS__, NULL);         \
+#define FUSION_LOG(level, module, event, ...)                          \
+    do {                                                               \
+        if (fusion_log_enabled(level))                                 \
+            fusion_log_write(level, module, event, __VA_ARGS__, NULL); \
     } while (0)
 
 #endif

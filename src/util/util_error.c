@@ -33,8 +33,8 @@ fusion_strerror(enum fusion_err code)
     return "unknown error";
 }
 
-static void
-set_message(struct fusion_error *err, const char *fmt, va_list ap)
+static void FUSION_PRINTF(2, 0)
+    set_message(struct fusion_error *err, const char *fmt, va_list ap)
 {
     vsnprintf(err->message, sizeof(err->message), fmt, ap);
 }

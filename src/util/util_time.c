@@ -30,8 +30,9 @@ is_leap(int y)
 static int
 days_in_month(int y, int m)
 {
-    static const int days[] = { 31, 28, 31, 30, 31, 30,
-                                31, 31, 30, 31, 30, 31 };
+    static const int days[] = {
+        31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+    };
 
     return m == 2 && is_leap(y) ? 29 : days[m - 1];
 }
@@ -86,9 +87,9 @@ fusion_ts_parse(const char *s, size_t len, struct fusion_ts *out,
     if (len < 20 || s[4] != '-' || s[7] != '-' ||
         (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':')
         return bad_ts(err, s, len, "expected YYYY-MM-DDTHH:MM:SS[.fff]Z");
-    if (!digits(s, 4, &y) || !digits(s + 5, 2, &mo) ||
-        !digits(s + 8, 2, &d) || !digits(s + 11, 2, &h) ||
-        !digits(s + 14, 2, &mi) || !digits(s + 17, 2, &se))
+    if (!digits(s, 4, &y) || !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) ||
+        !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) ||
+        !digits(s + 17, 2, &se))
         return bad_ts(err, s, len, "expected digits");
     if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
         return bad_ts(err, s, len, "no such date");

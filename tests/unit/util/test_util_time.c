@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Timestamps, UUIDs, buffers and number parsing. */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-
-#include <cmocka.h>
 
 #include "util/util.h"
 
@@ -90,8 +89,8 @@ test_uuid5_stix_vector(void **state)
     const char *name = "{\"value\":\"198.51.100.3\"}";
 
     (void)state;
-    assert_int_equal(fusion_uuid5("00abedb4-aa42-466c-9c01-fed23315a9b7",
-                                  name, strlen(name), out),
+    assert_int_equal(fusion_uuid5("00abedb4-aa42-466c-9c01-fed23315a9b7", name,
+                                  strlen(name), out),
                      FUSION_OK);
     assert_string_equal(out, "28bb3599-77cd-5a82-a950-b5bc3caf07c4");
 }
@@ -106,12 +105,12 @@ test_uuid_validity(void **state)
     fusion_uuid4(u);
     assert_true(fusion_uuid_is_valid(u, strlen(u), &v));
     assert_int_equal(v, 4);
-    assert_false(fusion_uuid_is_valid("28bb3599-77cd-6a82-a950-b5bc3caf07c4",
-                                      36, NULL));
-    assert_false(fusion_uuid_is_valid("28bb3599-77cd-5a82-c950-b5bc3caf07c4",
-                                      36, NULL));
-    assert_false(fusion_uuid_is_valid("28bb3599x77cd-5a82-a950-b5bc3caf07c4",
-                                      36, NULL));
+    assert_false(
+        fusion_uuid_is_valid("28bb3599-77cd-6a82-a950-b5bc3caf07c4", 36, NULL));
+    assert_false(
+        fusion_uuid_is_valid("28bb3599-77cd-5a82-c950-b5bc3caf07c4", 36, NULL));
+    assert_false(
+        fusion_uuid_is_valid("28bb3599x77cd-5a82-a950-b5bc3caf07c4", 36, NULL));
 }
 
 static void
