@@ -203,8 +203,7 @@ fusion_stix_pattern_key(const char *type, const char *path, const char *value,
  * over-long value.
  */
 #define FUSION_STIX_KEY_MAX 2048
-FUSION_NODISCARD enum fusion_err fusion_stix_guess_key(const char *value,
-                                                       char *type_out,
-                                                       char *out);
+FUSION_NODISCARD enum fusion_err
+fusion_stix_guess_key(const char *value, char *type_out, char *out);
 
 #endif
