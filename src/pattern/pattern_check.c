@@ -486,7 +486,7 @@ check_qual(struct checker *c, const struct fusion_pattern_qual *q)
     case FUSION_PATTERN_QUAL_STARTSTOP:
         check_timestamp(c, &q->start, q->offset);
         check_timestamp(c, &q->stop, q->offset);
-        if (q->start.u.ts.ts.ns >= q->stop.u.ts.ts.ns)
+        if (fusion_ts_compare(&q->start.u.ts.ts, &q->stop.u.ts.ts) >= 0)
             issue(c, FUSION_STIX_WARNING,
                   "STOP is not after START, nothing can match", q->offset);
         break;

@@ -360,8 +360,7 @@ decode_timestamp(struct parser *p, struct fusion_pattern_lit *lit)
     for (int k = digits; k < 9; k++)
         frac *= 10;
     lit->kind = FUSION_PATTERN_LIT_TIMESTAMP;
-    lit->u.ts.ts.ns = secs * INT64_C(1000000000) + frac;
-    lit->u.ts.ts.frac_digits = digits;
+    fusion_ts_set(&lit->u.ts.ts, secs, (int32_t)frac, digits);
     lit->u.ts.is_date = is_real_date(y, mo, d);
     lit->u.ts.len = n;
     lit->u.ts.text = pattern_arena_strndup(p->arena, s, n);

@@ -146,13 +146,25 @@ char *fusion_buf_detach(struct fusion_buf *buf, size_t *len_out);
 
 /*
  * Timestamps. STIX timestamps are RFC 3339 in UTC with a literal Z
- * (STIX 2.1 section 2.16). They are kept as nanoseconds since the epoch;
+ * (STIX 2.1 section 2.16), years 0000 to 9999. sec and nsec hold the
+ * exact instant; ns is the same as nanoseconds since the epoch, saturated
+ * to INT64_MIN or INT64_MAX outside the years 1678 to 2262 (where a 64-bit
+ * count of nanoseconds ends), for storage and most comparisons.
  * frac_digits remembers the precision that was written.
  */
 struct fusion_ts {
-    int64_t ns;
+    int64_t sec;
+    int32_t nsec;
     int frac_digits;
+    int64_t ns;
 };
+
+/* Sets ts from seconds and nanoseconds since the epoch (ns saturated). */
+void fusion_ts_set(struct fusion_ts *ts, int64_t sec, int32_t nsec,
+                   int frac_digits);
+
+/* Orders two timestamps by their exact instant: <0, 0 or >0. */
+int fusion_ts_compare(const struct fusion_ts *a, const struct fusion_ts *b);
 
 /*
  * Parses a STIX timestamp of exactly len bytes. Accepts a leap second

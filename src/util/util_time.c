@@ -108,11 +108,35 @@ fusion_ts_parse(const char *s, size_t len, struct fusion_ts *out,
         return bad_ts(err, s, len, "must end in Z (UTC)");
     for (int k = nfrac; k < 9; k++)
         frac *= 10;
-    out->ns = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se) *
-               NS_PER_SEC) +
-              frac;
-    out->frac_digits = nfrac;
+    fusion_ts_set(out,
+                  days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se,
+                  (int32_t)frac, nfrac);
     return FUSION_OK;
+}
+
+void
+fusion_ts_set(struct fusion_ts *ts, int64_t sec, int32_t nsec,
+              int frac_digits)
+{
+    ts->sec = sec;
+    ts->nsec = nsec;
+    ts->frac_digits = frac_digits;
+    if (sec > INT64_MAX / NS_PER_SEC - 1)
+        ts->ns = INT64_MAX;
+    else if (sec < INT64_MIN / NS_PER_SEC + 1)
+        ts->ns = INT64_MIN;
+    else
+        ts->ns = sec * NS_PER_SEC + nsec;
+}
+
+int
+fusion_ts_compare(const struct fusion_ts *a, const struct fusion_ts *b)
+{
+    if (a->sec != b->sec)
+        return a->sec < b->sec ? -1 : 1;
+    if (a->nsec != b->nsec)
+        return a->nsec < b->nsec ? -1 : 1;
+    return 0;
 }
 
 void

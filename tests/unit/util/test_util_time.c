@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Timestamps, UUIDs, buffers and number parsing. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+/* cmocka needs the headers above first. */
+#include <cmocka.h>
 
 #include "util/util.h"
 
@@ -80,6 +82,26 @@ test_ts_format_before_epoch(void **state)
     assert_string_equal(out, "1969-12-31T23:59:59.999Z");
     fusion_ts_format(0, 0, out);
     assert_string_equal(out, "1970-01-01T00:00:00Z");
+}
+
+static void
+test_ts_far_years_saturate_and_order(void **state)
+{
+    struct fusion_ts a, b, c;
+
+    (void)state;
+    assert_int_equal(fusion_ts_parse("9999-12-31T23:59:59Z", 20, &a, NULL),
+                     FUSION_OK);
+    assert_int_equal(fusion_ts_parse("3000-01-01T00:00:00Z", 20, &b, NULL),
+                     FUSION_OK);
+    assert_int_equal(fusion_ts_parse("0001-01-01T00:00:00Z", 20, &c, NULL),
+                     FUSION_OK);
+    assert_true(a.ns == INT64_MAX);
+    assert_true(b.ns == INT64_MAX);
+    assert_true(c.ns == INT64_MIN);
+    assert_true(fusion_ts_compare(&b, &a) < 0);
+    assert_true(fusion_ts_compare(&c, &b) < 0);
+    assert_int_equal(fusion_ts_compare(&a, &a), 0);
 }
 
 static void
@@ -169,6 +191,7 @@ main(void)
         cmocka_unit_test(test_ts_parse_rejects),
         cmocka_unit_test(test_ts_leap_day_and_leap_second),
         cmocka_unit_test(test_ts_format_before_epoch),
+        cmocka_unit_test(test_ts_far_years_saturate_and_order),
         cmocka_unit_test(test_uuid5_stix_vector),
         cmocka_unit_test(test_uuid_validity),
         cmocka_unit_test(test_buf_cap_enforced),
