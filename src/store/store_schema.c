@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The SQLite schema of the store and the steps that migrate it. */
+#include <assert.h>
+#include <stdio.h>
+
+#include "store/store_int.h"
+
+/*
+ * Version 1. Times are nanoseconds since the epoch. date_added is unique
+ * and grows with every version stored, so it is the row key of objects:
+ * listings page by it without another index. The source that first
+ * brought a version is kept in its row; provenance holds the sources
+ * that brought it again later, so a plain import writes one row and two
+ * index entries per version. Observable keys hang off the object id, not
+ * a version. Lookups by (id, version) and by id go through the UNIQUE
+ * index; by type through objects_type, which ends in date_added.
+ */
+static const char schema_v1[] =
+    "CREATE TABLE sources ("
+    " source_id INTEGER PRIMARY KEY,"
+    " kind TEXT NOT NULL,"
+    " name TEXT NOT NULL,"
+    " UNIQUE (kind, name));"
+    "CREATE TABLE objects ("
+    " date_added INTEGER PRIMARY KEY,"
+    " id TEXT NOT NULL,"
+    " type TEXT NOT NULL,"
+    " spec_version TEXT NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " version INTEGER NOT NULL,"
+    " version_text TEXT NOT NULL,"
+    " revoked INTEGER NOT NULL,"
+    " is_current INTEGER NOT NULL,"
+    " source_id INTEGER,"
+    " json_len INTEGER NOT NULL,"
+    " json TEXT NOT NULL,"
+    " UNIQUE (id, version));"
+    "CREATE INDEX objects_type ON objects (type);"
+    "CREATE TABLE provenance ("
+    " object_added INTEGER NOT NULL,"
+    " source_id INTEGER NOT NULL,"
+    " seen_at INTEGER NOT NULL,"
+    " PRIMARY KEY (object_added, source_id)) WITHOUT ROWID;"
+    "CREATE TABLE obs_keys ("
+    " key_type TEXT NOT NULL,"
+    " value TEXT NOT NULL,"
+    " id TEXT NOT NULL,"
+    " PRIMARY KEY (value, key_type, id)) WITHOUT ROWID;";
+
+static const struct store_step schema_steps[] = {
+    { 1, schema_v1 },
+};
+
+const struct store_step *
+store_schema_steps(size_t *n_out)
+{
+    *n_out = sizeof(schema_steps) / sizeof(schema_steps[0]);
+    return schema_steps;
+}
+
+int
+fusion_store_schema_version(void)
+{
+    size_t n;
+    const struct store_step *steps = store_schema_steps(&n);
+
+    return steps[n - 1].version;
+}
+
+static enum fusion_err
+db_fail(sqlite3 *db, struct fusion_error *err, const char *what)
+{
+    enum fusion_err code;
+
+    code =
+        sqlite3_errcode(db) == SQLITE_NOMEM ? FUSION_ERR_NOMEM : FUSION_ERR_DB;
+    return fusion_error_set(err, code, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+enum fusion_err
+store_schema_read_version(sqlite3 *db, int *out, struct fusion_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, NULL))
+        return db_fail(db, err, "read schema version");
+    rc = sqlite3_step(stmt);
+    if (rc != SQLITE_ROW) {
+        sqlite3_finalize(stmt);
+        return db_fail(db, err, "read schema version");
+    }
+    *out = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    return FUSION_OK;
+}
+
+static enum fusion_err
+set_version(sqlite3 *db, int version, struct fusion_error *err)
+{
+    char sql[64];
+
+    /* PRAGMA takes no bound parameters; the value is our own integer. */
+    snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version);
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL))
+        return db_fail(db, err, "record schema version");
+    return FUSION_OK;
+}
+
+static enum fusion_err
+run_steps(sqlite3 *db, const struct store_step *steps, size_t nsteps, int from,
+          size_t *applied, struct fusion_error *err)
+{
+    char what[64];
+
+    for (size_t i = 0; i < nsteps; i++) {
+        assert(steps[i].version == (int)i + 1);
+        if (steps[i].version <= from)
+            continue;
+        if (sqlite3_exec(db, steps[i].sql, NULL, NULL, NULL)) {
+            snprintf(what, sizeof(what), "migrate schema to version %d",
+                     steps[i].version);
+            return db_fail(db, err, what);
+        }
+        (*applied)++;
+    }
+    return FUSION_OK;
+}
+
+enum fusion_err
+store_schema_migrate(sqlite3 *db, const struct store_step *steps, size_t nsteps,
+                     size_t *applied_out, struct fusion_error *err)
+{
+    enum fusion_err rc;
+    size_t applied = 0;
+    int target, version;
+
+    assert(nsteps > 0);
+    target = steps[nsteps - 1].version;
+    if (applied_out)
+        *applied_out = 0;
+    /*
+     * Most opens find the store current; they need no write lock, so a
+     * long import by another process does not hold them up.
+     */
+    rc = store_schema_read_version(db, &version, err);
+    if (rc || version == target)
+        return rc;
+    /*
+     * IMMEDIATE takes the write lock before the version is read, so two
+     * processes opening a new store cannot both run the same step.
+     */
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
+        return db_fail(db, err, "begin schema migration");
+    rc = store_schema_read_version(db, &version, err);
+    if (rc)
+        goto out;
+    if (version > target) {
+        rc = fusion_error_set(err, FUSION_ERR_UNSUPPORTED,
+                              "store schema version %d is newer than %d",
+                              version, target);
+        goto out;
+    }
+    if (version == target)
+        goto out;
+    rc = run_steps(db, steps, nsteps, version, &applied, err);
+    if (!rc)
+        rc = set_version(db, target, err);
+    if (!rc && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL))
+        rc = db_fail(db, err, "commit schema migration");
+out:
+    if (rc || applied == 0)
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    if (rc)
+        applied = 0;
+    if (applied_out)
+        *applied_out = applied;
+    return rc;
+}
