@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The selection options shared by search and export. */
+#include "cli/cli.h"
+
+#include <string.h>
+
+static bool
+push(const char **list, size_t *n, const char *value, const char *option)
+{
+    if (*n == CLI_QUERY_MAX_LIST) {
+        cli_error("%s: at most %d values", option, CLI_QUERY_MAX_LIST);
+        return false;
+    }
+    list[(*n)++] = value;
+    return true;
+}
+
+static bool
+parse_limit(const char *arg, size_t *out)
+{
+    int64_t v;
+
+    if (fusion_parse_int64(arg, strlen(arg), &v) || v <= 0) {
+        cli_error("--limit: expected a positive whole number, got '%s'", arg);
+        return false;
+    }
+    *out = (size_t)v;
+    return true;
+}
+
+int
+cli_query_option(struct cli_query *cq, int c, const char *arg)
+{
+    struct fusion_store_query *q = &cq->q;
+    bool ok = true;
+
+    switch (c) {
+    case 1000:
+        ok = push(cq->types, &q->ntypes, arg, "--type");
+        q->types = cq->types;
+        break;
+    case 1001:
+        ok = push(cq->ids, &q->nids, arg, "--id");
+        q->ids = cq->ids;
+        break;
+    case 1002:
+        q->label = arg;
+        break;
+    case 1003:
+        q->text = arg;
+        break;
+    case 1004:
+        ok = cli_parse_time("--modified-from", arg, &q->modified_from);
+        break;
+    case 1005:
+        ok = cli_parse_time("--modified-to", arg, &q->modified_to);
+        break;
+    case 1006:
+        ok = cli_parse_time("--added-after", arg, &q->added_after);
+        break;
+    case 1007:
+        q->all_versions = true;
+        break;
+    case 1008:
+        q->include_revoked = true;
+        break;
+    case 1009:
+        ok = parse_limit(arg, &q->limit);
+        break;
+    default:
+        return 0;
+    }
+    return ok ? 1 : -1;
+}
+
+bool
+cli_query_value(struct cli_query *cq, const char *value)
+{
+    if (fusion_stix_id_is_valid(value, NULL)) {
+        cq->q.ids = cq->ids;
+        return push(cq->ids, &cq->q.nids, value, "ID");
+    }
+    if (fusion_stix_guess_key(value, cq->key_type, cq->key_value)) {
+        cli_error("cannot search for '%s': not an observable value", value);
+        return false;
+    }
+    cq->key.type = cq->key_type;
+    cq->key.value = cq->key_value;
+    cq->q.keys = &cq->key;
+    cq->q.nkeys = 1;
+    return true;
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Helpers shared by the fusion commands. */
+#include "cli/cli.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+void
+cli_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("fusion: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int
+cli_exit_for(enum fusion_err rc)
+{
+    switch (rc) {
+    case FUSION_OK:
+        return CLI_OK;
+    case FUSION_ERR_INVALID:
+    case FUSION_ERR_LIMIT:
+    case FUSION_ERR_CONFLICT:
+        return CLI_INVALID;
+    case FUSION_ERR_NOTFOUND:
+    case FUSION_ERR_UNSUPPORTED:
+        return CLI_UNAVAILABLE;
+    default:
+        return CLI_FAILURE;
+    }
+}
+
+int
+cli_open_store(struct cli *cli, unsigned flags, struct fusion_store **out)
+{
+    struct fusion_error err;
+    enum fusion_err rc;
+
+    rc = fusion_store_open(cli->db, flags, out, &err);
+    if (rc == FUSION_ERR_NOTFOUND) {
+        cli_error("no store at '%s' (create one with 'fusion init', or "
+                  "point --db or FUSION_DB at one)",
+                  cli->db);
+        return CLI_UNAVAILABLE;
+    }
+    if (rc) {
+        cli_error("cannot open store '%s': %s", cli->db, err.message);
+        return rc == FUSION_ERR_DB ? CLI_UNAVAILABLE : cli_exit_for(rc);
+    }
+    return CLI_OK;
+}
+
+void
+cli_json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", f);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+bool
+cli_parse_time(const char *option, const char *value, int64_t *out)
+{
+    struct fusion_error err;
+    struct fusion_ts ts;
+
+    if (fusion_ts_parse(value, strlen(value), &ts, &err)) {
+        cli_error("%s: %s", option, err.message);
+        return false;
+    }
+    *out = ts.ns;
+    return true;
+}
+
+bool
+cli_common_option(struct cli *cli, int c, const char *arg)
+{
+    if (c == 'd')
+        cli->db = arg;
+    else if (c == 'j')
+        cli->json = true;
+    else
+        return false;
+    return true;
+}

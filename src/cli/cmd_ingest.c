@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fusion ingest: read files, directories or stdin into the store. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "ingest/ingest.h"
+
+/* Notes printed per file before the rest are only counted. */
+#define NOTES_SHOWN 50
+
+struct ingest_run {
+    struct cli *cli;
+    struct fusion_store *store;
+    struct fusion_ingest_options opt;
+    struct fusion_ingest_counts total;
+    const char *name;
+    bool show_warnings;
+    bool progress;
+    bool progress_shown;
+    unsigned notes_shown;
+    unsigned notes_hidden;
+    unsigned files;
+    unsigned failed;
+};
+
+static void
+ingest_usage(FILE *f)
+{
+    fputs("usage: fusion ingest [OPTIONS] FILE|DIR|- ...\n"
+          "\n"
+          "Reads STIX 2.0 and 2.1 JSON: bundles, bare objects, arrays of\n"
+          "objects and JSON lines. STIX 2.0 objects are upgraded to 2.1. Each\n"
+          "file is stored in one transaction: a file that fails leaves\n"
+          "nothing behind. Directories are read recursively (hidden entries\n"
+          "are skipped); '-' reads standard input.\n"
+          "\n"
+          "Options:\n"
+          "  --strict                   fail a file on any invalid object\n"
+          "                             (default: reject invalid objects one\n"
+          "                             by one and store the rest)\n"
+          "  --warnings                 print warnings, not only rejections\n"
+          "  --max-object-bytes N       largest object (default 16777216)\n"
+          "  --max-depth N              deepest JSON nesting (default 64)\n"
+          "  --max-objects N            most objects per file (default "
+          "50000000)\n"
+          "  --max-document-bytes N     largest document held whole (default\n"
+          "                             536870912; only needed when a bundle\n"
+          "                             lists its objects before its type)\n"
+          "  --db PATH, --json, --help\n"
+          "\n"
+          "Prints one line per file: objects read, new objects, new versions,\n"
+          "duplicates, conflicts and rejected. Exit status 3 when a file\n"
+          "failed (or, with --strict, held an invalid object).\n",
+          f);
+}
+
+static void
+clear_progress(struct ingest_run *run)
+{
+    if (run->progress_shown) {
+        fputs("\r\033[K", stderr);
+        run->progress_shown = false;
+    }
+}
+
+static void
+on_progress(void *ctx, uint64_t bytes, uint64_t objects)
+{
+    struct ingest_run *run = ctx;
+
+    fprintf(stderr, "\r\033[K%s: %llu objects, %.1f MB", run->name,
+            (unsigned long long)objects, (double)bytes / 1e6);
+    run->progress_shown = true;
+}
+
+static void
+on_note(void *ctx, const struct fusion_ingest_note *note)
+{
+    static const char *const words[] = { "warning", "rejected", "conflict" };
+    struct ingest_run *run = ctx;
+
+    if (note->event == FUSION_INGEST_WARNING && !run->show_warnings)
+        return;
+    if (run->notes_shown >= NOTES_SHOWN) {
+        run->notes_hidden++;
+        return;
+    }
+    run->notes_shown++;
+    clear_progress(run);
+    fprintf(stderr, "%s:%llu: byte %llu: %s: %s", run->name,
+            (unsigned long long)note->line, (unsigned long long)note->offset,
+            words[note->event], note->object_id ? note->object_id : "(no id)");
+    if (*note->path)
+        fprintf(stderr, ": %s", note->path);
+    fprintf(stderr, ": %s\n", note->message);
+}
+
+static void
+print_counts(FILE *f, const char *name, const struct fusion_ingest_counts *c,
+             const char *error)
+{
+    fprintf(f,
+            "%s: %llu objects: %llu new, %llu new versions, %llu duplicates, "
+            "%llu conflicts, %llu rejected (%llu upgraded from STIX 2.0, "
+            "%llu with warnings)%s%s\n",
+            name, (unsigned long long)c->objects,
+            (unsigned long long)c->new_objects,
+            (unsigned long long)c->new_versions,
+            (unsigned long long)c->duplicates, (unsigned long long)c->conflicts,
+            (unsigned long long)c->rejected, (unsigned long long)c->upgraded,
+            (unsigned long long)c->warnings,
+            error ? ": FAILED, nothing stored: " : "", error ? error : "");
+}
+
+static void
+print_counts_json(const char *name, const struct fusion_ingest_counts *c,
+                  const struct fusion_error *err)
+{
+    printf("{\"file\":");
+    cli_json_string(stdout, name);
+    printf(",\"ok\":%s,\"objects\":%llu,\"new_objects\":%llu,"
+           "\"new_versions\":%llu,\"duplicates\":%llu,\"conflicts\":%llu,"
+           "\"rejected\":%llu,\"upgraded\":%llu,\"warnings\":%llu,"
+           "\"bytes\":%llu",
+           err ? "false" : "true", (unsigned long long)c->objects,
+           (unsigned long long)c->new_objects,
+           (unsigned long long)c->new_versions,
+           (unsigned long long)c->duplicates, (unsigned long long)c->conflicts,
+           (unsigned long long)c->rejected, (unsigned long long)c->upgraded,
+           (unsigned long long)c->warnings, (unsigned long long)c->bytes);
+    if (err) {
+        printf(",\"error\":");
+        cli_json_string(stdout, err->message);
+        if (err->has_offset)
+            printf(",\"offset\":%llu,\"line\":%llu",
+                   (unsigned long long)err->offset,
+                   (unsigned long long)err->line);
+    }
+    printf("}\n");
+}
+
+static void
+add_counts(struct fusion_ingest_counts *to,
+           const struct fusion_ingest_counts *c)
+{
+    to->objects += c->objects;
+    to->new_objects += c->new_objects;
+    to->new_versions += c->new_versions;
+    to->duplicates += c->duplicates;
+    to->conflicts += c->conflicts;
+    to->rejected += c->rejected;
+    to->upgraded += c->upgraded;
+    to->warnings += c->warnings;
+    to->bytes += c->bytes;
+}
+
+static void
+report_file(struct ingest_run *run, const struct fusion_ingest_counts *c,
+            enum fusion_err rc, struct fusion_error *err)
+{
+    char where[600];
+
+    clear_progress(run);
+    if (run->notes_hidden)
+        fprintf(stderr, "%s: %u more notes not shown\n", run->name,
+                run->notes_hidden);
+    run->files++;
+    if (rc) {
+        run->failed++;
+        if (err->has_offset)
+            snprintf(where, sizeof(where), "line %llu, byte %llu: %s",
+                     (unsigned long long)err->line,
+                     (unsigned long long)err->offset, err->message);
+        else
+            snprintf(where, sizeof(where), "%s", err->message);
+        cli_error("%s: %s", run->name, where);
+    } else {
+        add_counts(&run->total, c);
+    }
+    if (run->cli->json)
+        print_counts_json(run->name, c, rc ? err : NULL);
+    else
+        print_counts(stdout, run->name, c, rc ? "see above" : NULL);
+}
+
+static void
+ingest_stream(struct ingest_run *run, FILE *f, const char *name,
+              const char *kind)
+{
+    struct fusion_ingest_counts counts;
+    struct fusion_error err;
+    enum fusion_err rc;
+
+    run->name = name;
+    run->notes_shown = 0;
+    run->notes_hidden = 0;
+    run->opt.source.kind = kind;
+    run->opt.source.name = name;
+    fusion_error_clear(&err);
+    rc = fusion_ingest_file(run->store, f, &run->opt, &counts, &err);
+    report_file(run, &counts, rc, &err);
+}
+
+static void ingest_path(struct ingest_run *run, const char *path);
+
+static int
+compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Directory entries in name order, so runs are repeatable. */
+static void
+ingest_dir(struct ingest_run *run, const char *path)
+{
+    DIR *dir = opendir(path);
+    struct dirent *de;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+
+    if (!dir) {
+        cli_error("%s: %s", path, strerror(errno));
+        run->failed++;
+        return;
+    }
+    while ((de = readdir(dir))) {
+        size_t len = strlen(path) + strlen(de->d_name) + 2;
+        char *full;
+
+        if (de->d_name[0] == '.')
+            continue;
+        if (n == cap) {
+            char **grown;
+
+            cap = cap ? cap * 2 : 64;
+            grown = fusion_realloc(names, cap * sizeof(*names));
+            if (!grown)
+                break;
+            names = grown;
+        }
+        full = fusion_malloc(len);
+        if (!full)
+            break;
+        snprintf(full, len, "%s/%s", path, de->d_name);
+        names[n++] = full;
+    }
+    closedir(dir);
+    qsort(names, n, sizeof(*names), compare_names);
+    for (size_t i = 0; i < n; i++) {
+        ingest_path(run, names[i]);
+        fusion_free(names[i]);
+    }
+    fusion_free(names);
+}
+
+static void
+ingest_path(struct ingest_run *run, const char *path)
+{
+    struct stat st;
+    FILE *f;
+
+    if (strcmp(path, "-") == 0) {
+        ingest_stream(run, stdin, "-", "stdin");
+        return;
+    }
+    if (stat(path, &st) != 0) {
+        cli_error("%s: %s", path, strerror(errno));
+        run->failed++;
+        return;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        ingest_dir(run, path);
+        return;
+    }
+    f = fopen(path, "rb");
+    if (!f) {
+        cli_error("%s: %s", path, strerror(errno));
+        run->failed++;
+        return;
+    }
+    ingest_stream(run, f, path, "file");
+    fclose(f);
+}
+
+static bool
+parse_size(const char *option, const char *value, uint64_t *out)
+{
+    int64_t v;
+
+    if (fusion_parse_int64(value, strlen(value), &v) || v <= 0) {
+        cli_error("%s: expected a positive whole number, got '%s'", option,
+                  value);
+        return false;
+    }
+    *out = (uint64_t)v;
+    return true;
+}
+
+static int
+parse_ingest_options(struct ingest_run *run, int argc, char **argv)
+{
+    static const struct option options[] = {
+        CLI_COMMON_OPTIONS,
+        { "strict", no_argument, NULL, 's' },
+        { "warnings", no_argument, NULL, 'w' },
+        { "max-object-bytes", required_argument, NULL, 'B' },
+        { "max-depth", required_argument, NULL, 'D' },
+        { "max-objects", required_argument, NULL, 'N' },
+        { "max-document-bytes", required_argument, NULL, 'M' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct fusion_ingest_limits *lim = &run->opt.limits;
+    uint64_t v;
+    int c;
+
+    while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) !=
+           -1) {
+        if (cli_common_option(run->cli, c, optarg))
+            continue;
+        switch (c) {
+        case 'h':
+            ingest_usage(stdout);
+            return -1;
+        case 's':
+            run->opt.strict = true;
+            break;
+        case 'w':
+            run->show_warnings = true;
+            break;
+        case 'B':
+        case 'D':
+        case 'N':
+        case 'M':
+            if (!parse_size(argv[optind - 1], optarg, &v))
+                return CLI_USAGE;
+            if (c == 'B')
+                lim->max_object_bytes = (size_t)v;
+            else if (c == 'D')
+                lim->max_depth = (size_t)v;
+            else if (c == 'N')
+                lim->max_objects = v;
+            else
+                lim->max_document_bytes = (size_t)v;
+            break;
+        default:
+            ingest_usage(stderr);
+            return CLI_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        ingest_usage(stderr);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+int
+cmd_ingest(struct cli *cli, int argc, char **argv)
+{
+    struct ingest_run run = { .cli = cli };
+    int rc;
+
+    fusion_ingest_limits_default(&run.opt.limits);
+    run.opt.note = on_note;
+    run.opt.ctx = &run;
+    rc = parse_ingest_options(&run, argc, argv);
+    if (rc)
+        return rc < 0 ? CLI_OK : rc;
+    if (isatty(STDERR_FILENO))
+        run.opt.progress = on_progress;
+    rc = cli_open_store(cli, 0, &run.store);
+    if (rc)
+        return rc;
+    for (int i = optind; i < argc; i++)
+        ingest_path(&run, argv[i]);
+    fusion_store_close(run.store);
+    if (run.files > 1 && !cli->json)
+        print_counts(stdout, "total", &run.total, NULL);
+    return run.failed ? CLI_INVALID : CLI_OK;
+}
