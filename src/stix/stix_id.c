@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Deterministic SCO identifiers (STIX 2.1 section 2.9, notes 3.1). */
+#include "stix/stix.h"
+
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "stix/stix.h"
 #include "stix/stix_int.h"
 
 /* The name of a UUIDv5 id may be large (artifact payload_bin). */

@@ -3,6 +3,8 @@
  * The JSON Canonicalization Scheme (RFC 8785) over jansson values: the
  * stored form of every object and the input of deterministic SCO ids.
  */
+#include "stix/stix.h"
+
 #include <assert.h>
 #include <float.h>
 #include <math.h>
@@ -10,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stix/stix.h"
 #include "stix/stix_int.h"
 
 /* Nesting deeper than this is refused rather than recursed into. */

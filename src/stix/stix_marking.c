@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Traffic Light Protocol markings known by their fixed ids. */
-#include <string.h>
-
 #include "stix/stix.h"
+
+#include <string.h>
 
 struct tlp_marking {
     const char *id;

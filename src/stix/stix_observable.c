@@ -3,11 +3,11 @@
  * Observable keys: the canonical (key type, value) pairs that index SCOs,
  * pattern comparisons and values typed by a user.
  */
+#include "stix/stix.h"
+
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
-
-#include "stix/stix.h"
 
 #define KEY_TYPE_MAX 64
 

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* STIX 2.0 to 2.1 upgrade of one object (notes section 13, U1-U8). */
+#include "stix/stix.h"
+
 #include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "stix/stix.h"
 #include "stix/stix_int.h"
 
 #define PATH_MAX_LEN 512

@@ -102,11 +102,9 @@ enum fusion_store_put_result {
  * FUSION_ERR_INVALID outside a transaction, FUSION_ERR_DB on a database
  * failure (the transaction must then be rolled back).
  */
-FUSION_NODISCARD enum fusion_err
-fusion_store_put(struct fusion_store *store,
-                 const struct fusion_store_object *obj,
-                 enum fusion_store_put_result *result_out,
-                 struct fusion_error *err);
+FUSION_NODISCARD enum fusion_err fusion_store_put(
+    struct fusion_store *store, const struct fusion_store_object *obj,
+    enum fusion_store_put_result *result_out, struct fusion_error *err);
 
 /* A stored version as handed to readers; all pointers valid for the
  * callback only. date_added is when this store first received it. */
@@ -141,20 +139,20 @@ fusion_store_get(struct fusion_store *store, const char *id, bool all_versions,
  * with OR.
  */
 struct fusion_store_query {
-    const char *const *types;      /* object types */
+    const char *const *types; /* object types */
     size_t ntypes;
-    const char *const *ids;        /* exact ids */
+    const char *const *ids; /* exact ids */
     size_t nids;
     const struct fusion_store_key *keys; /* observable keys */
     size_t nkeys;
-    const char *text;              /* in name or description, any case */
-    const char *label;             /* one of labels */
-    int64_t modified_from;         /* version >= this, when nonzero */
-    int64_t modified_to;           /* version <= this, when nonzero */
-    int64_t added_after;           /* date_added > this, when nonzero */
-    bool include_revoked;          /* revoked objects are left out unless */
-    bool all_versions;             /* every version, not only current */
-    size_t limit;                  /* 0: no limit */
+    const char *text;      /* in name or description, any case */
+    const char *label;     /* one of labels */
+    int64_t modified_from; /* version >= this, when nonzero */
+    int64_t modified_to;   /* version <= this, when nonzero */
+    int64_t added_after;   /* date_added > this, when nonzero */
+    bool include_revoked;  /* revoked objects are left out unless */
+    bool all_versions;     /* every version, not only current */
+    size_t limit;          /* 0: no limit */
 };
 
 /*
@@ -183,12 +181,12 @@ fusion_store_provenance(struct fusion_store *store, const char *id,
                         struct fusion_error *err);
 
 struct fusion_store_stats {
-    uint64_t objects;      /* distinct ids */
-    uint64_t versions;     /* stored versions */
-    uint64_t revoked;      /* ids whose current version is revoked */
-    uint64_t sources;      /* distinct sources */
-    uint64_t keys;         /* observable index entries */
-    uint64_t bytes;        /* canonical JSON bytes stored */
+    uint64_t objects;  /* distinct ids */
+    uint64_t versions; /* stored versions */
+    uint64_t revoked;  /* ids whose current version is revoked */
+    uint64_t sources;  /* distinct sources */
+    uint64_t keys;     /* observable index entries */
+    uint64_t bytes;    /* canonical JSON bytes stored */
     int schema_version;
 };
 

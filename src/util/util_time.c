@@ -115,8 +115,7 @@ fusion_ts_parse(const char *s, size_t len, struct fusion_ts *out,
 }
 
 void
-fusion_ts_set(struct fusion_ts *ts, int64_t sec, int32_t nsec,
-              int frac_digits)
+fusion_ts_set(struct fusion_ts *ts, int64_t sec, int32_t nsec, int frac_digits)
 {
     ts->sec = sec;
     ts->nsec = nsec;
