@@ -147,20 +147,6 @@ static const char *const common_props[] = { "type",
                                             "extensions",
                                             NULL };
 
-/* STIX 2.0 names renamed in 2.1 (upgrade list U7 of the STIX notes). */
-static const char *const renamed[][3] = {
-    { "file", "created", "ctime" },
-    { "file", "modified", "mtime" },
-    { "file", "accessed", "atime" },
-    { "directory", "created", "ctime" },
-    { "directory", "modified", "mtime" },
-    { "directory", "accessed", "atime" },
-    { "process", "created", "created_time" },
-    { "process", "binary_ref", "image_ref" },
-    { "user-account", "password_last_changed", "credential_last_changed" },
-    { "windows-registry-key", "modified", "modified_time" },
-};
-
 struct hash_rule {
     const char *alg; /* upper case, without '-' */
     unsigned short lens[6];
@@ -255,17 +241,16 @@ static void
 check_renamed(struct checker *c, const struct fusion_pattern_cmp *cmp)
 {
     const struct fusion_pattern_step *prop = &cmp->path.steps[0];
+    const char *to;
     char msg[160];
 
-    for (size_t i = 0; i < sizeof(renamed) / sizeof(renamed[0]); i++) {
-        if (strcmp(renamed[i][0], cmp->path.type) == 0 &&
-            strlen(renamed[i][1]) == prop->key_len &&
-            memcmp(renamed[i][1], prop->key, prop->key_len) == 0) {
-            snprintf(msg, sizeof(msg), "'%s' is the STIX 2.0 name of '%s'",
-                     renamed[i][1], renamed[i][2]);
-            issue(c, FUSION_STIX_WARNING, msg, cmp->offset);
-            return;
-        }
+    to = fusion_stix_renamed_20(cmp->path.type, strlen(cmp->path.type),
+                                prop->key, prop->key_len);
+    if (to) {
+        snprintf(msg, sizeof(msg), "'%.*s' is the STIX 2.0 name of '%s'",
+                 (int)prop->key_len, prop->key, to);
+        issue(c, FUSION_STIX_WARNING, msg, cmp->offset);
+        return;
     }
     snprintf(msg, sizeof(msg), "unknown property '%.*s' of '%s'",
              (int)(prop->key_len > 64 ? 64 : prop->key_len), prop->key,

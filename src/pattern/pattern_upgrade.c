@@ -9,31 +9,11 @@
 
 #include "pattern/pattern_int.h"
 
-/* type, 2.0 property, 2.1 property */
-static const char *const renames[][3] = {
-    { "file", "created", "ctime" },
-    { "file", "modified", "mtime" },
-    { "file", "accessed", "atime" },
-    { "directory", "created", "ctime" },
-    { "directory", "modified", "mtime" },
-    { "directory", "accessed", "atime" },
-    { "process", "created", "created_time" },
-    { "process", "binary_ref", "image_ref" },
-    { "user-account", "password_last_changed", "credential_last_changed" },
-    { "windows-registry-key", "modified", "modified_time" },
-};
-
 struct upgrader {
     const char *text;
     struct fusion_buf *out;
     size_t copied; /* text before this offset is in out */
 };
-
-static bool
-tok_is(const char *text, const struct pattern_token *tok, const char *s)
-{
-    return tok->len == strlen(s) && memcmp(text + tok->start, s, tok->len) == 0;
-}
 
 /* Copies the text up to tok, then repl in place of tok. */
 static enum fusion_err
@@ -55,17 +35,15 @@ rename_prop(struct upgrader *u, const struct pattern_token *type,
 {
     bool quoted = prop->kind == TOK_STRING;
     struct pattern_token inner = *prop;
+    const char *to;
 
     if (quoted) {
         inner.start++;
         inner.len -= 2;
     }
-    for (size_t i = 0; i < sizeof(renames) / sizeof(renames[0]); i++) {
-        if (tok_is(u->text, type, renames[i][0]) &&
-            tok_is(u->text, &inner, renames[i][1]))
-            return replace(u, &inner, renames[i][2]);
-    }
-    return FUSION_OK;
+    to = fusion_stix_renamed_20(u->text + type->start, type->len,
+                                u->text + inner.start, inner.len);
+    return to ? replace(u, &inner, to) : FUSION_OK;
 }
 
 static enum fusion_err

@@ -119,6 +119,14 @@ fusion_stix_upgrade(json_t *obj, json_t *new_objects,
                     struct fusion_stix_report *rep, bool *upgraded_out);
 
 /*
+ * The STIX 2.1 name of the SCO property that STIX 2.0 called prop on
+ * objects of type (upgrade item U7: file ctime, process image_ref, ...),
+ * or NULL when it kept its name. Both are len bytes long, not terminated.
+ */
+const char *fusion_stix_renamed_20(const char *type, size_t type_len,
+                                   const char *prop, size_t prop_len);
+
+/*
  * Appends the JSON Canonicalization Scheme (RFC 8785) form of v to out:
  * members sorted by UTF-16 code units, no whitespace, minimal escapes,
  * ECMAScript number form. The stored text of every object is this form.

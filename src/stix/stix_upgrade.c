@@ -228,6 +228,21 @@ pad_timestamp(json_t *obj, const char *key, struct fusion_stix_report *rep)
     return warn(rep, key, msg);
 }
 
+const char *
+fusion_stix_renamed_20(const char *type, size_t type_len, const char *prop,
+                       size_t prop_len)
+{
+    for (size_t i = 0; i < sizeof(renames) / sizeof(renames[0]); i++) {
+        const struct rename *r = &renames[i];
+
+        if (strlen(r->type) == type_len &&
+            memcmp(r->type, type, type_len) == 0 &&
+            strlen(r->from) == prop_len && memcmp(r->from, prop, prop_len) == 0)
+            return r->to;
+    }
+    return NULL;
+}
+
 static enum fusion_err
 rename_props(json_t *sco, const char *type, const char *base,
              struct fusion_stix_report *rep)

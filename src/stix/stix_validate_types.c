@@ -16,39 +16,6 @@
 
 #define Q(s) (int)(strlen(s) > 80 ? 80 : strlen(s)), (s)
 
-#define LIST(...) ((const char *const[]){ __VA_ARGS__, NULL })
-
-/* clang-format off */
-#define R_STR(n)  { .name = n, .type = STIX_P_STRING }
-#define R_TS(n)   { .name = n, .type = STIX_P_TS }
-#define R_BOOL(n) { .name = n, .type = STIX_P_BOOL }
-#define R_INT(n)  { .name = n, .type = STIX_P_INT }
-#define R_NUM(n)  { .name = n, .type = STIX_P_NUMBER }
-#define R_LIST(n) { .name = n, .type = STIX_P_STRINGS }
-#define R_HEX(n)  { .name = n, .type = STIX_P_HEX }
-#define R_DICT(n) { .name = n, .type = STIX_P_DICT }
-#define R_URL(n)  { .name = n, .type = STIX_P_URL }
-#define R_HASH(n) { .name = n, .type = STIX_P_HASHES }
-#define R_KCP(n)                                                               \
-    { .name = n, .type = STIX_P_FN, .fn = fusion_stix_check_kill_chain }
-#define R_RANGE(n, t, lo, hi)                                                  \
-    { .name = n, .type = t, .has_range = true, .min = lo, .max = hi }
-#define R_NAT(n) R_RANGE(n, STIX_P_INT, 0, 9007199254740991.0)
-#define R_OV(n, v)                                                             \
-    { .name = n, .type = STIX_P_VOCAB, .vocab = STIX_VOCAB_##v }
-#define R_OVS(n, v)                                                            \
-    { .name = n, .type = STIX_P_VOCABS, .vocab = STIX_VOCAB_##v }
-#define R_REF(n, r)   { .name = n, .type = STIX_P_REF, .ref = &r }
-#define R_REFS(n, r)  { .name = n, .type = STIX_P_REFS, .ref = &r }
-#define R_FN(n, t, f) { .name = n, .type = t, .fn = f }
-
-/* clang-format on */
-
-#define TYPE(name, props, req, any, fn)                             \
-    {                                                               \
-        name, props, sizeof(props) / sizeof(props[0]), req, any, fn \
-    }
-
 /*
  * Reference targets (section 6 of the notes)
  */
