@@ -80,8 +80,16 @@ cli_query_value(struct cli_query *cq, const char *value)
         cq->q.ids = cq->ids;
         return push(cq->ids, &cq->q.nids, value, "ID");
     }
-    if (fusion_stix_guess_key(value, cq->key_type, cq->key_value)) {
-        cli_error("cannot search for '%s': not an observable value", value);
+    /*
+     * What is neither an address, a hash, a URL nor an e-mail address is
+     * taken for a domain name, which has at least one dot.
+     */
+    if (fusion_stix_guess_key(value, cq->key_type, cq->key_value) ||
+        (strcmp(cq->key_type, "domain-name") == 0 && !strchr(value, '.'))) {
+        cli_error("'%s' is not an observable value (an IP address, domain, "
+                  "URL, hash or e-mail address); use --text to search names "
+                  "and descriptions",
+                  value);
         return false;
     }
     cq->key.type = cq->key_type;

@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void
 cli_error(const char *fmt, ...)
@@ -35,12 +36,40 @@ cli_exit_for(enum fusion_err rc)
     }
 }
 
+static bool
+store_folder_exists(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    struct stat st;
+    char *folder;
+    bool ok;
+
+    if (!slash || slash == path)
+        return true;
+    folder = fusion_strndup(path, (size_t)(slash - path));
+    if (!folder)
+        return true;
+    ok = stat(folder, &st) == 0 && S_ISDIR(st.st_mode);
+    fusion_free(folder);
+    return ok;
+}
+
 int
 cli_open_store(struct cli *cli, unsigned flags, struct fusion_store **out)
 {
+    struct stat st;
     struct fusion_error err;
     enum fusion_err rc;
 
+    if (stat(cli->db, &st) == 0 && S_ISDIR(st.st_mode)) {
+        cli_error("store '%s' is a directory; name a file, e.g. '%s/fusion.db'",
+                  cli->db, cli->db);
+        return CLI_UNAVAILABLE;
+    }
+    if (!store_folder_exists(cli->db)) {
+        cli_error("cannot open store '%s': its folder does not exist", cli->db);
+        return CLI_UNAVAILABLE;
+    }
     rc = fusion_store_open(cli->db, flags, out, &err);
     if (rc == FUSION_ERR_NOTFOUND) {
         cli_error("no store at '%s' (create one with 'fusion init', or "

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fusion ingest: read files, directories or stdin into the store. */
+/* realpath() is an XSI interface. */
+#define _XOPEN_SOURCE 700
+
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -27,6 +30,7 @@ struct ingest_run {
     unsigned notes_hidden;
     unsigned files;
     unsigned failed;
+    int worst; /* exit code of the worst failure */
 };
 
 static void
@@ -101,21 +105,34 @@ on_note(void *ctx, const struct fusion_ingest_note *note)
     fprintf(stderr, ": %s\n", note->message);
 }
 
+static const char *
+plural(uint64_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
 static void
-print_counts(FILE *f, const char *name, const struct fusion_ingest_counts *c,
-             const char *error)
+print_counts(FILE *f, const char *name, const struct fusion_ingest_counts *c)
 {
     fprintf(f,
-            "%s: %llu objects: %llu new, %llu new versions, %llu duplicates, "
-            "%llu conflicts, %llu rejected (%llu upgraded from STIX 2.0, "
-            "%llu with warnings)%s%s\n",
-            name, (unsigned long long)c->objects,
+            "%s: %llu object%s: %llu new, %llu new version%s, %llu "
+            "duplicate%s, %llu conflict%s, %llu rejected (%llu upgraded from "
+            "STIX 2.0, %llu with warnings)\n",
+            name, (unsigned long long)c->objects, plural(c->objects),
             (unsigned long long)c->new_objects,
-            (unsigned long long)c->new_versions,
-            (unsigned long long)c->duplicates, (unsigned long long)c->conflicts,
+            (unsigned long long)c->new_versions, plural(c->new_versions),
+            (unsigned long long)c->duplicates, plural(c->duplicates),
+            (unsigned long long)c->conflicts, plural(c->conflicts),
             (unsigned long long)c->rejected, (unsigned long long)c->upgraded,
-            (unsigned long long)c->warnings,
-            error ? ": FAILED, nothing stored: " : "", error ? error : "");
+            (unsigned long long)c->warnings);
+}
+
+/* A file that failed stored nothing: only what was read counts. */
+static void
+print_failed(const char *name, const struct fusion_ingest_counts *c)
+{
+    printf("%s: FAILED after reading %llu object%s: nothing stored\n", name,
+           (unsigned long long)c->objects, plural(c->objects));
 }
 
 static void
@@ -161,7 +178,7 @@ add_counts(struct fusion_ingest_counts *to,
 }
 
 static void
-report_file(struct ingest_run *run, const struct fusion_ingest_counts *c,
+report_file(struct ingest_run *run, struct fusion_ingest_counts *c,
             enum fusion_err rc, struct fusion_error *err)
 {
     char where[600];
@@ -173,6 +190,14 @@ report_file(struct ingest_run *run, const struct fusion_ingest_counts *c,
     run->files++;
     if (rc) {
         run->failed++;
+        if (rc == FUSION_ERR_IO || rc == FUSION_ERR_DB ||
+            rc == FUSION_ERR_NOMEM)
+            run->worst = CLI_FAILURE;
+        else if (run->worst != CLI_FAILURE)
+            run->worst = CLI_INVALID;
+        /* nothing of a failed file is stored: only the objects read count */
+        *c = (struct fusion_ingest_counts){ .objects = c->objects,
+                                            .bytes = c->bytes };
         if (err->has_offset)
             snprintf(where, sizeof(where), "line %llu, byte %llu: %s",
                      (unsigned long long)err->line,
@@ -185,26 +210,48 @@ report_file(struct ingest_run *run, const struct fusion_ingest_counts *c,
     }
     if (run->cli->json)
         print_counts_json(run->name, c, rc ? err : NULL);
+    else if (rc)
+        print_failed(run->name, c);
     else
-        print_counts(stdout, run->name, c, rc ? "see above" : NULL);
+        print_counts(stdout, run->name, c);
 }
 
+/*
+ * Reads one stream. Provenance names a file by its absolute path, so it
+ * still says where the objects came from when read from elsewhere.
+ */
 static void
 ingest_stream(struct ingest_run *run, FILE *f, const char *name,
               const char *kind)
 {
     struct fusion_ingest_counts counts;
     struct fusion_error err;
+    char *full = strcmp(kind, "file") == 0 ? realpath(name, NULL) : NULL;
     enum fusion_err rc;
 
     run->name = name;
     run->notes_shown = 0;
     run->notes_hidden = 0;
     run->opt.source.kind = kind;
-    run->opt.source.name = name;
+    run->opt.source.name = full ? full : name;
     fusion_error_clear(&err);
     rc = fusion_ingest_file(run->store, f, &run->opt, &counts, &err);
     report_file(run, &counts, rc, &err);
+    free(full);
+}
+
+/* A path that could not be read at all: reported like a failed file. */
+static void
+unreadable(struct ingest_run *run, const char *path, int e)
+{
+    struct fusion_ingest_counts counts = { 0 };
+    struct fusion_error err;
+
+    run->name = path;
+    run->notes_shown = 0;
+    run->notes_hidden = 0;
+    fusion_error_set(&err, FUSION_ERR_IO, "%s", strerror(e));
+    report_file(run, &counts, FUSION_ERR_IO, &err);
 }
 
 static void ingest_path(struct ingest_run *run, const char *path);
@@ -225,8 +272,7 @@ ingest_dir(struct ingest_run *run, const char *path)
     size_t n = 0, cap = 0;
 
     if (!dir) {
-        cli_error("%s: %s", path, strerror(errno));
-        run->failed++;
+        unreadable(run, path, errno);
         return;
     }
     while ((de = readdir(dir))) {
@@ -240,13 +286,17 @@ ingest_dir(struct ingest_run *run, const char *path)
 
             cap = cap ? cap * 2 : 64;
             grown = fusion_realloc(names, cap * sizeof(*names));
-            if (!grown)
+            if (!grown) {
+                unreadable(run, path, ENOMEM);
                 break;
+            }
             names = grown;
         }
         full = fusion_malloc(len);
-        if (!full)
+        if (!full) {
+            unreadable(run, path, ENOMEM);
             break;
+        }
         snprintf(full, len, "%s/%s", path, de->d_name);
         names[n++] = full;
     }
@@ -270,8 +320,7 @@ ingest_path(struct ingest_run *run, const char *path)
         return;
     }
     if (stat(path, &st) != 0) {
-        cli_error("%s: %s", path, strerror(errno));
-        run->failed++;
+        unreadable(run, path, errno);
         return;
     }
     if (S_ISDIR(st.st_mode)) {
@@ -280,8 +329,7 @@ ingest_path(struct ingest_run *run, const char *path)
     }
     f = fopen(path, "rb");
     if (!f) {
-        cli_error("%s: %s", path, strerror(errno));
-        run->failed++;
+        unreadable(run, path, errno);
         return;
     }
     ingest_stream(run, f, path, "file");
@@ -316,10 +364,11 @@ parse_ingest_options(struct ingest_run *run, int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     struct fusion_ingest_limits *lim = &run->opt.limits;
+    char option[40];
     uint64_t v;
-    int c;
+    int c, index = 0;
 
-    while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) !=
+    while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT, options, &index)) !=
            -1) {
         if (cli_common_option(run->cli, c, optarg))
             continue;
@@ -337,7 +386,8 @@ parse_ingest_options(struct ingest_run *run, int argc, char **argv)
         case 'D':
         case 'N':
         case 'M':
-            if (!parse_size(argv[optind - 1], optarg, &v))
+            snprintf(option, sizeof(option), "--%s", options[index].name);
+            if (!parse_size(option, optarg, &v))
                 return CLI_USAGE;
             if (c == 'B')
                 lim->max_object_bytes = (size_t)v;
@@ -380,7 +430,11 @@ cmd_ingest(struct cli *cli, int argc, char **argv)
     for (int i = optind; i < argc; i++)
         ingest_path(&run, argv[i]);
     fusion_store_close(run.store);
-    if (run.files > 1 && !cli->json)
-        print_counts(stdout, "total", &run.total, NULL);
-    return run.failed ? CLI_INVALID : CLI_OK;
+    if (run.files > 1 && !cli->json) {
+        print_counts(stdout, "total", &run.total);
+        if (run.failed)
+            printf("%u of %u files FAILED, nothing stored from %s\n",
+                   run.failed, run.files, run.failed == 1 ? "it" : "them");
+    }
+    return run.failed ? run.worst : CLI_OK;
 }

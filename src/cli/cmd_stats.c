@@ -7,6 +7,7 @@
 struct stats_run {
     struct cli *cli;
     unsigned n;
+    struct fusion_buf table; /* the per-type lines, printed after totals */
 };
 
 static int
@@ -18,10 +19,10 @@ print_type(void *ctx, const char *type, uint64_t count)
         printf("%s", run->n++ ? "," : "");
         cli_json_string(stdout, type);
         printf(":%llu", (unsigned long long)count);
-    } else {
-        printf("  %-28s %llu\n", type, (unsigned long long)count);
+        return 0;
     }
-    return 0;
+    return fusion_buf_printf(&run->table, "  %-28s %llu\n", type,
+                             (unsigned long long)count);
 }
 
 int
@@ -50,16 +51,16 @@ cmd_stats(struct cli *cli, int argc, char **argv)
     rc = cli_open_store(cli, FUSION_STORE_READONLY, &store);
     if (rc)
         return rc;
+    fusion_buf_init(&run.table, 0);
     if (cli->json)
         printf("{\"types\":{");
-    else
-        printf("current objects by type:\n");
     frc = fusion_store_stats(store, &st, print_type, &run, &err);
     fusion_store_close(store);
     if (frc) {
         if (cli->json)
             printf("}}\n");
         cli_error("stats failed: %s", err.message);
+        fusion_buf_release(&run.table);
         return cli_exit_for(frc);
     }
     if (cli->json)
@@ -72,10 +73,12 @@ cmd_stats(struct cli *cli, int argc, char **argv)
                st.schema_version);
     else
         printf("objects %llu, versions %llu, revoked %llu, sources %llu, "
-               "observable keys %llu, JSON bytes %llu, schema version %d\n",
+               "observable keys %llu, JSON bytes %llu, schema version %d\n"
+               "current objects by type (revoked ones included):\n%s",
                (unsigned long long)st.objects, (unsigned long long)st.versions,
                (unsigned long long)st.revoked, (unsigned long long)st.sources,
                (unsigned long long)st.keys, (unsigned long long)st.bytes,
-               st.schema_version);
+               st.schema_version, run.table.data ? run.table.data : "");
+    fusion_buf_release(&run.table);
     return CLI_OK;
 }

@@ -24,6 +24,9 @@ struct reader {
     bool eof;
     struct fusion_buf *cap; /* capture target, or NULL */
     size_t cap_from;
+    uint64_t cap_offset; /* where the captured value starts */
+    uint64_t cap_line;
+    bool cap_document; /* capturing a whole document, not an object */
     size_t depth;
     ingest_element_fn fn;
     void *ctx;
@@ -50,6 +53,27 @@ fail(struct reader *r, enum fusion_err code, uint64_t offset, uint64_t line,
     return code;
 }
 
+/* A capture that could not grow: too large, or out of memory. */
+static enum fusion_err
+capture_fail(struct reader *r, enum fusion_err rc)
+{
+    char msg[200];
+
+    if (rc != FUSION_ERR_LIMIT)
+        return fail(r, rc, here(r), r->line, "out of memory");
+    if (r->cap_document)
+        snprintf(msg, sizeof(msg),
+                 "bundle larger than the document limit of %zu bytes (a "
+                 "bundle that lists its objects before its type is held "
+                 "whole)",
+                 r->limits->max_document_bytes);
+    else
+        snprintf(msg, sizeof(msg),
+                 "object larger than the object size limit of %zu bytes",
+                 r->limits->max_object_bytes);
+    return fail(r, rc, r->cap_offset, r->cap_line, msg);
+}
+
 /* Flushes the captured span and loads the next chunk; false at the end. */
 static bool
 refill(struct reader *r)
@@ -63,9 +87,7 @@ refill(struct reader *r)
                                                r->pos - r->cap_from);
 
         if (rc) {
-            fail(r, rc, here(r), r->line,
-                 rc == FUSION_ERR_LIMIT ? "object larger than the limit"
-                                        : "out of memory");
+            capture_fail(r, rc);
             return false;
         }
     }
@@ -140,6 +162,9 @@ capture_begin(struct reader *r, struct fusion_buf *buf)
     fusion_buf_clear(buf);
     r->cap = buf;
     r->cap_from = r->pos;
+    r->cap_offset = here(r);
+    r->cap_line = r->line;
+    r->cap_document = false;
 }
 
 static enum fusion_err
@@ -150,11 +175,9 @@ capture_end(struct reader *r)
     if (r->pos > r->cap_from)
         rc = fusion_buf_append(r->cap, r->data + r->cap_from,
                                r->pos - r->cap_from);
-    r->cap = NULL;
     if (rc)
-        return fail(r, rc, here(r), r->line,
-                    rc == FUSION_ERR_LIMIT ? "object larger than the limit"
-                                           : "out of memory");
+        capture_fail(r, rc);
+    r->cap = NULL;
     return r->rc;
 }
 
@@ -350,8 +373,9 @@ append_member(struct reader *r, struct top_object *top,
         rc = fusion_buf_append(&top->head, value->data, value->len);
     if (rc)
         return fail(r, rc, here(r), r->line,
-                    rc == FUSION_ERR_LIMIT ? "object larger than the limit"
-                                           : "out of memory");
+                    rc == FUSION_ERR_LIMIT
+                        ? "object larger than the object size limit"
+                        : "out of memory");
     return FUSION_OK;
 }
 
@@ -370,6 +394,7 @@ read_member_value(struct reader *r, struct top_object *top,
         top->deferred_offset = here(r);
         top->deferred_line = r->line;
         capture_begin(r, &top->deferred);
+        r->cap_document = true;
         if (skip_value(r) || capture_end(r))
             return r->rc;
         return FUSION_OK;
@@ -492,13 +517,14 @@ read_object(struct reader *r, struct fusion_buf *key, struct fusion_buf *value)
             rc = fusion_buf_append(&top.head, top.deferred.data,
                                    top.deferred.len);
         if (rc) {
-            fail(r, rc, offset, line, "object larger than the limit");
+            fail(r, rc, offset, line,
+                 "object larger than the object size limit");
             goto out;
         }
     }
     rc = fusion_buf_putc(&top.head, '}');
     if (rc) {
-        fail(r, rc, offset, line, "object larger than the limit");
+        fail(r, rc, offset, line, "object larger than the object size limit");
         goto out;
     }
     if (top.is_bundle)

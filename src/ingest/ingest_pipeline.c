@@ -441,8 +441,11 @@ on_element(void *ctx, const char *text, size_t len, uint64_t offset,
     p->line = line;
     if (++p->counts->objects > p->opt->limits.max_objects) {
         fusion_error_set_at(err, FUSION_ERR_LIMIT, offset,
-                            "more than %llu objects in one input",
+                            "more than %llu objects in one input (the "
+                            "object count limit)",
                             (unsigned long long)p->opt->limits.max_objects);
+        if (err)
+            err->line = line;
         return FUSION_ERR_LIMIT;
     }
     obj =

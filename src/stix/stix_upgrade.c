@@ -3,6 +3,7 @@
 #include "stix/stix.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -177,6 +178,32 @@ upgrade_labels(json_t *obj, const char *type, struct fusion_stix_report *rep)
     return FUSION_OK;
 }
 
+/*
+ * STIX 2.0 TLP marking definitions carry no name; STIX 2.1 gives each of
+ * the four fixed ids its name (section 7.2.1.4), "TLP:" and the level.
+ */
+static enum fusion_err
+name_tlp_marking(json_t *obj, struct fusion_stix_report *rep)
+{
+    const char *level;
+    char name[16];
+    size_t len;
+
+    if (json_object_get(obj, "name") ||
+        !fusion_stix_tlp_of_marking(fusion_stix_str(obj, "id")))
+        return FUSION_OK;
+    level = fusion_stix_str(json_object_get(obj, "definition"), "tlp");
+    len = level ? strlen(level) : 0;
+    if (len == 0 || len > sizeof(name) - 5)
+        return FUSION_OK;
+    memcpy(name, "TLP:", 4);
+    for (size_t i = 0; i <= len; i++)
+        name[4 + i] = (char)toupper((unsigned char)level[i]);
+    if (set_new(obj, "name", json_string(name)))
+        return FUSION_ERR_NOMEM;
+    return warn(rep, "name", "name of the TLP marking definition added");
+}
+
 /* U3, U4: defaults of properties 2.1 added. */
 static enum fusion_err
 upgrade_defaults(json_t *obj, const char *type, struct fusion_stix_report *rep)
@@ -196,6 +223,8 @@ upgrade_defaults(json_t *obj, const char *type, struct fusion_stix_report *rep)
             rc = warn(rep, "is_family", "is_family set to false");
         return rc;
     }
+    if (strcmp(type, "marking-definition") == 0)
+        return name_tlp_marking(obj, rep);
     return FUSION_OK;
 }
 

@@ -146,7 +146,7 @@ struct fusion_store_query {
     const struct fusion_store_key *keys; /* observable keys */
     size_t nkeys;
     const char *text;      /* in name or description, any case */
-    const char *label;     /* one of labels */
+    const char *label;     /* in labels or a *_types list */
     int64_t modified_from; /* version >= this, when nonzero */
     int64_t modified_to;   /* version <= this, when nonzero */
     int64_t added_after;   /* date_added > this, when nonzero */

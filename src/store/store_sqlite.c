@@ -168,13 +168,33 @@ apply_pragmas(struct fusion_store *store, struct fusion_error *err)
     static const char pragmas[] = "PRAGMA cache_size = -262144;"
                                   "PRAGMA temp_store = MEMORY;";
 
+    int persist = 1;
+
     if (sqlite3_busy_timeout(store->db, STORE_BUSY_TIMEOUT_MS))
         return db_fail(store->db, err, "set busy timeout");
     if (!store->readonly &&
         sqlite3_exec(store->db, rw_pragmas, NULL, NULL, NULL))
         return db_fail(store->db, err, "set journal mode");
-    if (sqlite3_exec(store->db, pragmas, NULL, NULL, NULL))
-        return db_fail(store->db, err, "set cache size");
+    /*
+     * Keep the -wal and -shm files when the last writer closes: readers
+     * without write access to the folder (a shared intel store) cannot
+     * create them, but can read through existing ones.
+     */
+    if (!store->readonly)
+        sqlite3_file_control(store->db, "main", SQLITE_FCNTL_PERSIST_WAL,
+                             &persist);
+    if (sqlite3_exec(store->db, pragmas, NULL, NULL, NULL)) {
+        int code = sqlite3_extended_errcode(store->db);
+
+        if (store->readonly && ((code & 0xff) == SQLITE_READONLY ||
+                                (code & 0xff) == SQLITE_CANTOPEN))
+            return fusion_error_set(
+                err, FUSION_ERR_IO,
+                "cannot read the store without write access to its folder: "
+                "its '-shm' and '-wal' files are missing (open it once for "
+                "writing, e.g. with 'fusion init', to create them)");
+        return db_fail(store->db, err, "read store settings");
+    }
     return FUSION_OK;
 }
 
@@ -882,8 +902,11 @@ build_search(struct search *s, const struct fusion_store_query *q)
     add_keys_filter(s, q);
     add_text_filter(s, q->text);
     if (q->label && !s->rc) {
-        add_sql(s, " AND EXISTS (SELECT 1 FROM json_each(o.json, '$.labels')"
-                   " l WHERE l.value = ");
+        /* labels, and the *_types lists that STIX 2.0 labels became */
+        add_sql(s, " AND EXISTS (SELECT 1 FROM json_each(o.json) t,"
+                   " json_each(t.value) l WHERE t.type = 'array' AND"
+                   " (t.key = 'labels' OR t.key LIKE '%\\_types' ESCAPE '\\')"
+                   " AND l.value = ");
         add_param(s, PARAM_TEXT, q->label, 0);
         add_sql(s, ")");
     }

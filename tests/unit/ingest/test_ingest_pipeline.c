@@ -320,9 +320,17 @@ test_ingest_stix20_upgraded(void **state)
         "'3773a88f65a5e780c8dff9cdc3a056f3']\",\"valid_from\":\"2017-01-01T00:"
         "00:00Z\"}]}";
 
+    struct fusion_store_query q = { .label = "malicious-activity" };
+    size_t count = 0;
+
     assert_int_equal(ingest(fx, v20), FUSION_OK);
     assert_int_equal(fx->counts.upgraded, 1);
     assert_int_equal(fx->counts.new_objects, 1);
+    /* the 2.0 label became an indicator type, and still finds it */
+    assert_int_equal(
+        fusion_store_search(fx->store, &q, count_row, NULL, &count, NULL),
+        FUSION_OK);
+    assert_int_equal(count, 1);
 }
 
 int

@@ -73,11 +73,38 @@ test_pattern_keys_skips_other_comparisons(void **state)
     /* negated, other operators, non-strings, paths that are no key */
     expect_keys("[ipv4-addr:value NOT = '1.2.3.4' OR ipv4-addr:value != "
                 "'1.2.3.5' OR ipv4-addr:value ISSUBSET '10.0.0.0/8' OR "
-                "ipv4-addr:value IN ('1.2.3.6') OR file:size = 5 OR "
+                "ipv4-addr:value NOT IN ('1.2.3.6') OR file:size = 5 OR "
                 "file:name LIKE 'a%' OR NOT EXISTS file:name OR "
                 "file:parent_directory_ref.path = 'C:\\\\x' OR "
                 "x-custom:value = 'y']",
                 "");
+}
+
+static void
+test_pattern_keys_in_lists(void **state)
+{
+    (void)state;
+    expect_keys("[ipv4-addr:value IN ('198.51.100.12', '198.51.100.13', 7)]",
+                "ipv4-addr=198.51.100.12;ipv4-addr=198.51.100.13;");
+}
+
+static void
+test_pattern_keys_through_references(void **state)
+{
+    (void)state;
+    expect_keys("[network-traffic:dst_ref.value = '198.51.100.7' AND "
+                "network-traffic:dst_port = 443]",
+                "ipv4-addr=198.51.100.7;");
+    expect_keys("[domain-name:value = 'circl.lu' AND "
+                "domain-name:resolves_to_refs[*].value = '2001:DB8::0:1']",
+                "domain-name=circl.lu;ipv6-addr=2001:db8::1;");
+    expect_keys("[email-message:from_ref.value = 'Bad@Example.com']",
+                "email-addr=bad@example.com;");
+    expect_keys("[network-traffic:src_ref.value = 'Evil.Example.NET']",
+                "domain-name=evil.example.net;");
+    expect_keys("[file:contains_refs[*].hashes.MD5 = "
+                "'CEAD3F77F6CDA6EC00F57D76C9A6879F']",
+                "file:MD5=cead3f77f6cda6ec00f57d76c9a6879f;");
 }
 
 static void
@@ -105,6 +132,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pattern_keys_positive_equality),
         cmocka_unit_test(test_pattern_keys_skips_other_comparisons),
+        cmocka_unit_test(test_pattern_keys_in_lists),
+        cmocka_unit_test(test_pattern_keys_through_references),
         cmocka_unit_test(test_pattern_keys_stops_at_callback_error),
     };
 

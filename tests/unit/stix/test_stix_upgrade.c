@@ -264,6 +264,26 @@ test_upgrade_malware_is_family(void **state)
     json_decref(obj);
 }
 
+static void
+test_upgrade_tlp_marking_named(void **state)
+{
+    json_t *obj = parse("{\"type\":\"marking-definition\",\"id\":\"" TLP_RED
+                        "\",\"created\":\"2017-01-20T00:00:00.000Z\","
+                        "\"definition_type\":\"tlp\","
+                        "\"definition\":{\"tlp\":\"red\"}}");
+    struct fusion_stix_report rep;
+
+    (void)state;
+    fusion_stix_report_init(&rep);
+    upgrade_ok(obj, NULL, &rep, true);
+    assert_string_equal(fusion_stix_str(obj, "name"), "TLP:RED");
+    assert_string_equal(fusion_stix_str(obj, "spec_version"), "2.1");
+    fusion_stix_report_clear(&rep);
+    assert_int_equal(fusion_stix_validate(obj, &rep), FUSION_OK);
+    fusion_stix_report_release(&rep);
+    json_decref(obj);
+}
+
 static json_t *
 load_fixture_observed_data(void)
 {
@@ -670,6 +690,7 @@ main(void)
         cmocka_unit_test(test_upgrade_type_labels_per_object),
         cmocka_unit_test(test_upgrade_labels_kept_elsewhere),
         cmocka_unit_test(test_upgrade_malware_is_family),
+        cmocka_unit_test(test_upgrade_tlp_marking_named),
         cmocka_unit_test(test_upgrade_observed_data_lifts_objects),
         cmocka_unit_test(test_upgrade_observed_data_renames_and_drops),
         cmocka_unit_test(test_upgrade_observed_data_carries_markings),

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The fusion command line as a user meets it: exit codes, messages,
+# nothing stored from a failed file, searches, get and export.
+set -uo pipefail
+fusion=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"
+failures=0
+
+check() { # description, expected exit code, command...
+    local what=$1 want=$2
+    shift 2
+    "$@" >out.txt 2>err.txt
+    local got=$?
+    if [ "$got" -ne "$want" ]; then
+        echo "FAIL: $what: exit $got, expected $want"
+        sed 's/^/  | /' err.txt | head -5
+        failures=$((failures + 1))
+    fi
+}
+expect_in() { # description, file, text
+    if ! grep -qF -- "$3" "$2"; then
+        echo "FAIL: $1: '$3' not in $2:"
+        sed 's/^/  | /' "$2" | head -5
+        failures=$((failures + 1))
+    fi
+}
+
+ind() { # id digit, value
+    printf '{"type":"indicator","spec_version":"2.1","id":"indicator--0000000%s-1111-4111-8111-111111111111","created":"2020-01-01T00:00:00.000Z","modified":"2020-01-01T00:00:00.000Z","name":"Test %s","pattern":"[ipv4-addr:value = '"'"'%s'"'"']","pattern_type":"stix","valid_from":"2020-01-01T00:00:00Z","labels":["phishing"]}' "$1" "$1" "$2"
+}
+
+export FUSION_DB=$tmp/t.db
+check "stats before init" 4 "$fusion" stats
+expect_in "stats before init" err.txt "fusion init"
+check "init" 0 "$fusion" init
+expect_in "init" out.txt "created store"
+check "init again" 0 "$fusion" init
+check "unknown command" 2 "$fusion" frobnicate
+check "unknown option" 2 "$fusion" ingest --frobnicate x
+check "help" 0 "$fusion" ingest --help
+expect_in "help" out.txt "usage: fusion ingest"
+
+{ printf '{"type":"bundle","id":"bundle--11111111-1111-4111-8111-111111111111","objects":['
+  ind 1 198.51.100.1; printf ','; ind 2 198.51.100.2; printf ']}'; } >good.json
+check "ingest" 0 "$fusion" ingest good.json
+expect_in "ingest" out.txt "good.json: 2 objects: 2 new"
+check "ingest again" 0 "$fusion" ingest good.json
+expect_in "ingest again" out.txt "2 duplicates"
+"$fusion" --json stats >before.json
+
+{ printf '['; ind 3 198.51.100.3; printf ',{"type":"indic'; } >trunc.json
+check "truncated" 3 "$fusion" ingest trunc.json
+expect_in "truncated" out.txt "FAILED after reading 1 object: nothing stored"
+expect_in "truncated" err.txt "trunc.json: line 1, byte"
+check "missing file" 1 "$fusion" ingest nosuch.json good.json
+expect_in "missing file" out.txt "1 of 2 files FAILED"
+"$fusion" --json stats >after.json
+cmp -s before.json after.json ||
+    { echo "FAIL: a failed ingest changed the store"; failures=$((failures + 1)); }
+
+check "search value" 0 "$fusion" search 198.51.100.2
+expect_in "search value" out.txt "indicator--00000002-1111-4111-8111-111111111111"
+check "search not a value" 2 "$fusion" search emotet
+expect_in "search not a value" err.txt "--text"
+check "search label" 0 "$fusion" search --label phishing --json
+[ "$(wc -l <out.txt)" -eq 2 ] ||
+    { echo "FAIL: --label found $(wc -l <out.txt) objects"; failures=$((failures + 1)); }
+check "search text" 0 "$fusion" search --text "TEST 1"
+expect_in "search text" out.txt "indicator--00000001"
+check "search bad time" 2 "$fusion" search --modified-from yesterday
+check "get" 0 "$fusion" get indicator--00000001-1111-4111-8111-111111111111
+expect_in "get" out.txt '"pattern_type":"stix"'
+check "get provenance" 0 "$fusion" --json get --provenance \
+    indicator--00000001-1111-4111-8111-111111111111
+expect_in "get provenance" out.txt "$tmp/good.json"
+check "get missing" 1 "$fusion" get indicator--00000009-1111-4111-8111-111111111111
+check "export" 0 "$fusion" export --type indicator --output out.json
+/usr/bin/python3 -c 'import json,sys; b=json.load(open("out.json")); sys.exit(len(b["objects"]) != 2)' ||
+    { echo "FAIL: export"; failures=$((failures + 1)); }
+check "store is a folder" 4 "$fusion" --db "$tmp" stats
+check "store folder missing" 4 "$fusion" --db "$tmp/no/such.db" init
+
+echo "$failures failures"
+[ "$failures" -eq 0 ]
