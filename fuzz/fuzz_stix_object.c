@@ -25,20 +25,15 @@ ignore_key(void *ctx, const char *type, const char *value)
     return FUSION_OK;
 }
 
-int
-LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+static void
+one_object(json_t *obj)
 {
     struct fusion_stix_report rep;
     struct fusion_buf canon;
     char id[FUSION_STIX_ID_MAX];
-    json_t *obj, *lifted;
+    json_t *lifted = json_array();
     bool upgraded;
 
-    obj = json_loadb((const char *)data, size,
-                     JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, NULL);
-    if (!obj)
-        return 0;
-    lifted = json_array();
     fusion_stix_report_init(&rep);
     fusion_buf_init(&canon, 1 << 22);
     if (json_is_object(obj) &&
@@ -52,6 +47,25 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     fusion_buf_release(&canon);
     fusion_stix_report_release(&rep);
     json_decref(lifted);
-    json_decref(obj);
+}
+
+int
+LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+    json_t *doc, *objects, *obj;
+    size_t i;
+
+    doc = json_loadb((const char *)data, size,
+                     JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, NULL);
+    if (!doc)
+        return 0;
+    /* a bundle or an array: each of its objects in turn */
+    objects = json_is_array(doc) ? doc : json_object_get(doc, "objects");
+    if (json_is_array(objects)) {
+        json_array_foreach(objects, i, obj) one_object(obj);
+    } else {
+        one_object(doc);
+    }
+    json_decref(doc);
     return 0;
 }
