@@ -10,10 +10,20 @@
  * and grows with every version stored, so it is the row key of objects:
  * listings page by it without another index. The source that first
  * brought a version is kept in its row; provenance holds the sources
- * that brought it again later, so a plain import writes one row and two
- * index entries per version. Observable keys hang off the object id, not
- * a version. Lookups by (id, version) and by id go through the UNIQUE
- * index; by type through objects_type, which ends in date_added.
+ * that brought it again later, so a plain import writes one row and
+ * two index entries per version, plus one per observable key.
+ *
+ * Ids are found through objects_id on id_hash, a 64-bit hash of the id
+ * (FNV-1a, as a signed integer), which is far smaller than the id text.
+ * Two ids may share a hash, so every lookup compares id as well, and the
+ * index is not unique: the put logic, which looks the id up first, keeps
+ * (id, version) unique. By type, lookups go through objects_type, which
+ * ends in date_added.
+ *
+ * Observable keys hang off the object id, not a version: object_added
+ * is the date_added of the first version stored of the id. Versions are
+ * never removed, so a key names its id exactly, hash or no hash. Key
+ * types are small integers from key_types.
  */
 static const char schema_v1[] =
     "CREATE TABLE sources ("
@@ -23,29 +33,31 @@ static const char schema_v1[] =
     " UNIQUE (kind, name));"
     "CREATE TABLE objects ("
     " date_added INTEGER PRIMARY KEY,"
+    " id_hash INTEGER NOT NULL,"
     " id TEXT NOT NULL,"
     " type TEXT NOT NULL,"
     " spec_version TEXT NOT NULL,"
-    " created INTEGER NOT NULL,"
     " version INTEGER NOT NULL,"
-    " version_text TEXT NOT NULL,"
     " revoked INTEGER NOT NULL,"
     " is_current INTEGER NOT NULL,"
     " source_id INTEGER,"
     " json_len INTEGER NOT NULL,"
-    " json TEXT NOT NULL,"
-    " UNIQUE (id, version));"
+    " json TEXT NOT NULL);"
+    "CREATE INDEX objects_id ON objects (id_hash, version);"
     "CREATE INDEX objects_type ON objects (type);"
     "CREATE TABLE provenance ("
     " object_added INTEGER NOT NULL,"
     " source_id INTEGER NOT NULL,"
     " seen_at INTEGER NOT NULL,"
     " PRIMARY KEY (object_added, source_id)) WITHOUT ROWID;"
+    "CREATE TABLE key_types ("
+    " key_type_id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE);"
     "CREATE TABLE obs_keys ("
-    " key_type TEXT NOT NULL,"
     " value TEXT NOT NULL,"
-    " id TEXT NOT NULL,"
-    " PRIMARY KEY (value, key_type, id)) WITHOUT ROWID;";
+    " key_type INTEGER NOT NULL,"
+    " object_added INTEGER NOT NULL,"
+    " PRIMARY KEY (value, key_type, object_added)) WITHOUT ROWID;";
 
 static const struct store_step schema_steps[] = {
     { 1, schema_v1 },

@@ -4,6 +4,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,6 +31,8 @@ enum store_stmt {
     STMT_CLEAR_CURRENT,
     STMT_INSERT_PROV,
     STMT_INSERT_KEY,
+    STMT_KEY_TYPE_FIND,
+    STMT_KEY_TYPE_ADD,
     STMT_GET_CURRENT,
     STMT_GET_ALL,
     STMT_PROV_LIST,
@@ -51,40 +54,54 @@ static const char *const stmt_sql[STMT_COUNT] = {
                         "VALUES (?1, ?2)",
     [STMT_SOURCE_FIND] = "SELECT source_id FROM sources "
                          "WHERE kind = ?1 AND name = ?2",
-    [STMT_FIND_CURRENT] = "SELECT date_added, version, revoked FROM objects "
-                          "WHERE id = ?1 AND is_current = 1",
+    [STMT_FIND_CURRENT] = "SELECT date_added, version, revoked, is_current"
+                          " FROM objects WHERE id_hash = ?2 AND id = ?1",
     [STMT_FIND_VERSION] = "SELECT date_added, source_id, json FROM objects "
-                          "WHERE id = ?1 AND version = ?2",
+                          "WHERE id_hash = ?3 AND id = ?1 AND version = ?2",
     [STMT_INSERT_OBJECT] =
-        "INSERT INTO objects (id, type, spec_version, created, version,"
-        " version_text, date_added, revoked, is_current, json_len, json,"
-        " source_id) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        "INSERT INTO objects (date_added, id_hash, id, type, spec_version,"
+        " version, revoked, is_current, source_id, json_len, json) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     [STMT_CLEAR_CURRENT] = "UPDATE objects SET is_current = 0 "
                            "WHERE date_added = ?1",
     [STMT_INSERT_PROV] =
         "INSERT OR IGNORE INTO provenance "
         "(object_added, source_id, seen_at) VALUES (?1, ?2, ?3)",
-    [STMT_INSERT_KEY] = "INSERT OR IGNORE INTO obs_keys (key_type, value, id) "
-                        "VALUES (?1, ?2, ?3)",
+    [STMT_INSERT_KEY] = "INSERT OR IGNORE INTO obs_keys"
+                        " (value, key_type, object_added) VALUES (?1, ?2, ?3)",
+    [STMT_KEY_TYPE_FIND] = "SELECT key_type_id FROM key_types WHERE name = ?1",
+    [STMT_KEY_TYPE_ADD] = "INSERT INTO key_types (name) VALUES (?1)",
     [STMT_GET_CURRENT] = "SELECT " ROW_COLUMNS " FROM objects "
-                         "WHERE id = ?1 AND is_current = 1",
+                         "WHERE id_hash = ?2 AND id = ?1 AND is_current = 1",
     [STMT_GET_ALL] = "SELECT " ROW_COLUMNS " FROM objects "
-                     "WHERE id = ?1 ORDER BY version",
+                     "WHERE id_hash = ?2 AND id = ?1 ORDER BY version",
     [STMT_PROV_LIST] =
         "SELECT s.kind, s.name, o.date_added AS seen FROM objects o"
         " JOIN sources s ON s.source_id = o.source_id "
-        "WHERE o.id = ?1 AND o.version = ?2 "
+        "WHERE o.id_hash = ?3 AND o.id = ?1 AND o.version = ?2 "
         "UNION ALL "
         "SELECT s.kind, s.name, p.seen_at AS seen FROM objects o"
         " JOIN provenance p ON p.object_added = o.date_added"
         " JOIN sources s ON s.source_id = p.source_id "
-        "WHERE o.id = ?1 AND o.version = ?2 ORDER BY seen",
+        "WHERE o.id_hash = ?3 AND o.id = ?1 AND o.version = ?2 "
+        "ORDER BY seen",
     [STMT_STATS_TYPES] = "SELECT type, count(*), sum(is_current),"
                          " sum(is_current AND revoked), sum(json_len) "
                          "FROM objects GROUP BY type ORDER BY type",
     [STMT_STATS_SOURCES] = "SELECT count(*) FROM sources",
     [STMT_STATS_KEYS] = "SELECT count(*) FROM obs_keys",
+};
+
+/*
+ * Key type codes are cached per handle: an import uses a handful of key
+ * types, and a code never changes once committed. Types past the cap
+ * are looked up in the database every time.
+ */
+#define STORE_KEY_TYPES_CACHED 32
+
+struct key_type_code {
+    char *name;
+    sqlite3_int64 code;
 };
 
 struct fusion_store {
@@ -98,6 +115,9 @@ struct fusion_store {
     sqlite3_int64 source_id;
     /* Last date_added handed out; each put takes a larger one. */
     int64_t last_added;
+    /* Codes added by an open transaction go when it is rolled back. */
+    struct key_type_code key_types[STORE_KEY_TYPES_CACHED];
+    size_t nkey_types;
 };
 
 /*
@@ -120,6 +140,25 @@ db_fail(sqlite3 *db, struct fusion_error *err, const char *fmt, ...)
     code =
         sqlite3_errcode(db) == SQLITE_NOMEM ? FUSION_ERR_NOMEM : FUSION_ERR_DB;
     return fusion_error_set(err, code, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+/*
+ * The id_hash of an id: 64-bit FNV-1a, mapped onto SQLite's signed
+ * integers (values past INT64_MAX wrap to negatives). It runs on every
+ * put and read by id, so it is a byte loop and no more; its quality only
+ * spreads the index, as every lookup compares the id too.
+ */
+static int64_t
+id_hash(const char *id)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+    assert(id);
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
+        h ^= *p;
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h > INT64_MAX ? -(int64_t)~h - 1 : (int64_t)h;
 }
 
 /*
@@ -288,7 +327,19 @@ fusion_store_open(const char *path, unsigned flags, struct fusion_store **out,
 }
 
 static void
-end_txn(struct fusion_store *store)
+forget_key_types(struct fusion_store *store)
+{
+    for (size_t i = 0; i < store->nkey_types; i++)
+        FUSION_FREE(store->key_types[i].name);
+    store->nkey_types = 0;
+}
+
+/*
+ * Ends the open transaction. Unless it committed, key type codes cached
+ * since begin may name rows that are gone, so the cache starts over.
+ */
+static void
+end_txn(struct fusion_store *store, bool committed)
 {
     for (int i = 0; i < STMT_COUNT; i++) {
         if (store->stmts[i])
@@ -296,6 +347,8 @@ end_txn(struct fusion_store *store)
     }
     if (!sqlite3_get_autocommit(store->db))
         step_done(store->stmts[STMT_ROLLBACK]);
+    if (!committed)
+        forget_key_types(store);
     FUSION_FREE(store->source_kind);
     FUSION_FREE(store->source_name);
     store->source_id = 0;
@@ -308,7 +361,8 @@ fusion_store_close(struct fusion_store *store)
     if (!store)
         return;
     if (store->in_txn)
-        end_txn(store);
+        end_txn(store, false);
+    forget_key_types(store);
     for (int i = 0; i < STMT_COUNT; i++)
         sqlite3_finalize(store->stmts[i]);
     sqlite3_close(store->db);
@@ -376,7 +430,7 @@ fusion_store_begin(struct fusion_store *store,
     if (!rc)
         rc = seed_date_added(store, err);
     if (rc)
-        end_txn(store);
+        end_txn(store, false);
     return rc;
 }
 
@@ -392,7 +446,7 @@ fusion_store_commit(struct fusion_store *store, struct fusion_error *err)
     /* A failed commit is rolled back: the input is stored whole or not. */
     if (step_done(store->stmts[STMT_COMMIT]))
         rc = db_fail(store->db, err, "commit");
-    end_txn(store);
+    end_txn(store, rc == FUSION_OK);
     return rc;
 }
 
@@ -400,7 +454,7 @@ void
 fusion_store_rollback(struct fusion_store *store)
 {
     if (store && store->in_txn)
-        end_txn(store);
+        end_txn(store, false);
 }
 
 /*
@@ -457,18 +511,74 @@ add_provenance(struct fusion_store *store, int64_t added,
     return FUSION_OK;
 }
 
+/*
+ * Finds the code of a key type in the cache, else in key_types, adding
+ * the type there when it is new.
+ */
+static enum fusion_err
+key_type_code(struct fusion_store *store, const char *name, sqlite3_int64 *out,
+              struct fusion_error *err)
+{
+    sqlite3_stmt *find = store->stmts[STMT_KEY_TYPE_FIND];
+    sqlite3_stmt *add = store->stmts[STMT_KEY_TYPE_ADD];
+    struct key_type_code *slot;
+    int rc;
+
+    assert(name && store->nkey_types <= STORE_KEY_TYPES_CACHED);
+    for (size_t i = 0; i < store->nkey_types; i++) {
+        if (strcmp(store->key_types[i].name, name) == 0) {
+            *out = store->key_types[i].code;
+            return FUSION_OK;
+        }
+    }
+
+    sqlite3_bind_text(find, 1, name, -1, SQLITE_STATIC);
+    rc = sqlite3_step(find);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(find, 0);
+    sqlite3_reset(find);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(store->db, err, "look up key type '%s'", name);
+    if (rc == SQLITE_DONE) {
+        sqlite3_bind_text(add, 1, name, -1, SQLITE_STATIC);
+        if (step_done(add))
+            return db_fail(store->db, err, "add key type '%s'", name);
+        *out = sqlite3_last_insert_rowid(store->db);
+    }
+
+    if (store->nkey_types == STORE_KEY_TYPES_CACHED)
+        return FUSION_OK;
+    slot = &store->key_types[store->nkey_types];
+    slot->name = fusion_strdup(name);
+    if (!slot->name)
+        return fusion_error_set(err, FUSION_ERR_NOMEM,
+                                "add key type '%s': out of memory", name);
+    slot->code = *out;
+    store->nkey_types++;
+    return FUSION_OK;
+}
+
+/*
+ * Indexes the keys of a version under the first version stored of its
+ * id (object_added), so every version of an id shares the entries.
+ */
 static enum fusion_err
 add_keys(struct fusion_store *store, const struct fusion_store_object *obj,
-         struct fusion_error *err)
+         int64_t object_added, struct fusion_error *err)
 {
     sqlite3_stmt *stmt = store->stmts[STMT_INSERT_KEY];
+    sqlite3_int64 code = 0;
+    enum fusion_err rc;
 
     for (size_t i = 0; i < obj->nkeys; i++) {
         const struct fusion_store_key *key = &obj->keys[i];
 
-        sqlite3_bind_text(stmt, 1, key->type, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 2, key->value, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 3, obj->id, -1, SQLITE_STATIC);
+        rc = key_type_code(store, key->type, &code, err);
+        if (rc)
+            return rc;
+        sqlite3_bind_text(stmt, 1, key->value, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 2, code);
+        sqlite3_bind_int64(stmt, 3, object_added);
         if (step_done(stmt))
             return db_fail(store->db, err, "index key %s '%s' of '%s'",
                            key->type, key->value, obj->id);
@@ -485,42 +595,12 @@ next_date_added(struct fusion_store *store, int64_t now)
     return now;
 }
 
-static enum fusion_err
-insert_version(struct fusion_store *store,
-               const struct fusion_store_object *obj, bool current, int64_t now,
-               struct fusion_error *err)
-{
-    sqlite3_stmt *stmt = store->stmts[STMT_INSERT_OBJECT];
-    enum fusion_err rc;
-
-    rc = source_id(store, err);
-    if (rc)
-        return rc;
-    sqlite3_bind_text(stmt, 1, obj->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, obj->type, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 3, obj->spec_version ? obj->spec_version : "", -1,
-                      SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 4, obj->created);
-    sqlite3_bind_int64(stmt, 5, obj->version);
-    sqlite3_bind_text(stmt, 6, obj->version_text ? obj->version_text : "", -1,
-                      SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 7, next_date_added(store, now));
-    sqlite3_bind_int(stmt, 8, obj->revoked);
-    sqlite3_bind_int(stmt, 9, current);
-    sqlite3_bind_int64(stmt, 10, (sqlite3_int64)obj->json_len);
-    sqlite3_bind_text(stmt, 11, obj->json, (int)obj->json_len, SQLITE_STATIC);
-    if (store->source_id)
-        sqlite3_bind_int64(stmt, 12, store->source_id);
-    else
-        sqlite3_bind_null(stmt, 12);
-    if (step_done(stmt))
-        return db_fail(store->db, err, "insert object '%s'", obj->id);
-    return add_keys(store, obj, err);
-}
-
 /* What is stored under the id of a version being put. */
 struct existing {
+    int64_t id_hash;
     bool has_current;
+    size_t nversions;
+    int64_t first_added; /* the first version stored of the id */
     int64_t current_added;
     int64_t current_version;
     bool current_revoked;
@@ -530,25 +610,71 @@ struct existing {
     bool same_content;         /* byte for byte */
 };
 
+/*
+ * version_text and created are not stored: both are in the JSON, and no
+ * read needs them as columns.
+ */
+static enum fusion_err
+insert_version(struct fusion_store *store,
+               const struct fusion_store_object *obj, const struct existing *ex,
+               bool current, int64_t now, struct fusion_error *err)
+{
+    sqlite3_stmt *stmt = store->stmts[STMT_INSERT_OBJECT];
+    enum fusion_err rc;
+    int64_t added;
+
+    rc = source_id(store, err);
+    if (rc)
+        return rc;
+    added = next_date_added(store, now);
+    sqlite3_bind_int64(stmt, 1, added);
+    sqlite3_bind_int64(stmt, 2, ex->id_hash);
+    sqlite3_bind_text(stmt, 3, obj->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 4, obj->type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 5, obj->spec_version ? obj->spec_version : "", -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 6, obj->version);
+    sqlite3_bind_int(stmt, 7, obj->revoked);
+    sqlite3_bind_int(stmt, 8, current);
+    if (store->source_id)
+        sqlite3_bind_int64(stmt, 9, store->source_id);
+    else
+        sqlite3_bind_null(stmt, 9);
+    sqlite3_bind_int64(stmt, 10, (sqlite3_int64)obj->json_len);
+    sqlite3_bind_text(stmt, 11, obj->json, (int)obj->json_len, SQLITE_STATIC);
+    if (step_done(stmt))
+        return db_fail(store->db, err, "insert object '%s'", obj->id);
+    return add_keys(store, obj, ex->has_current ? ex->first_added : added, err);
+}
+
+/*
+ * Reads every version of the id: which one is current, and which was
+ * stored first. An id has few versions, and none for a new object.
+ */
 static enum fusion_err
 find_current(struct fusion_store *store, const char *id, struct existing *ex,
              struct fusion_error *err)
 {
     sqlite3_stmt *stmt = store->stmts[STMT_FIND_CURRENT];
+    int64_t added;
     int rc;
 
     sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
+    sqlite3_bind_int64(stmt, 2, ex->id_hash);
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        added = sqlite3_column_int64(stmt, 0);
+        if (ex->nversions++ == 0 || added < ex->first_added)
+            ex->first_added = added;
+        if (sqlite3_column_int(stmt, 3) == 0)
+            continue;
         ex->has_current = true;
-        ex->current_added = sqlite3_column_int64(stmt, 0);
+        ex->current_added = added;
         ex->current_version = sqlite3_column_int64(stmt, 1);
         ex->current_revoked = sqlite3_column_int(stmt, 2) != 0;
-    } else if (rc != SQLITE_DONE) {
-        sqlite3_reset(stmt);
-        return db_fail(store->db, err, "look up object '%s'", id);
     }
     sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE)
+        return db_fail(store->db, err, "look up object '%s'", id);
     return FUSION_OK;
 }
 
@@ -562,6 +688,7 @@ find_version(struct fusion_store *store, const struct fusion_store_object *obj,
 
     sqlite3_bind_text(stmt, 1, obj->id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 2, obj->version);
+    sqlite3_bind_int64(stmt, 3, ex->id_hash);
     rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
         ex->has_same = true;
@@ -625,7 +752,7 @@ put_known(struct fusion_store *store, const struct fusion_store_object *obj,
     if (obj->version < ex->current_version) {
         /* A late arrival: history, even behind a revocation. */
         *result = FUSION_STORE_NEW_VERSION;
-        return insert_version(store, obj, false, now, err);
+        return insert_version(store, obj, ex, false, now, err);
     }
     if (ex->current_revoked) {
         *result = FUSION_STORE_REVOKED;
@@ -635,7 +762,7 @@ put_known(struct fusion_store *store, const struct fusion_store_object *obj,
     if (step_done(clear))
         return db_fail(store->db, err, "retire version of '%s'", obj->id);
     *result = FUSION_STORE_NEW_VERSION;
-    return insert_version(store, obj, true, now, err);
+    return insert_version(store, obj, ex, true, now, err);
 }
 
 enum fusion_err
@@ -662,13 +789,14 @@ fusion_store_put(struct fusion_store *store,
         return rc;
 
     now = fusion_time_now_ns();
+    ex.id_hash = id_hash(obj->id);
     rc = find_current(store, obj->id, &ex, err);
     if (rc)
         return rc;
     if (ex.has_current)
         rc = put_known(store, obj, &ex, now, &result, err);
     else
-        rc = insert_version(store, obj, true, now, err);
+        rc = insert_version(store, obj, &ex, true, now, err);
     if (!rc)
         *result_out = result;
     return rc;
@@ -760,6 +888,7 @@ fusion_store_get(struct fusion_store *store, const char *id, bool all_versions,
     if (rc)
         return rc;
     sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 2, id_hash(id));
     rc = each_row(store, stmt, fn, ctx, &count, err);
     if (rc == FUSION_ERR_DB)
         fusion_error_prefix(err, "get '%s'", id);
@@ -835,18 +964,48 @@ add_text_list(struct search *s, const char *column, const char *const *vals,
     add_sql(s, ")");
 }
 
+/*
+ * The ids go in as parameters, their hashes as integer literals: the
+ * hashes are our own numbers, not input, and each id then takes one of
+ * SQLite's host parameters, not two. The hash list lets the lookup use
+ * objects_id; the id list decides.
+ */
+static void
+add_ids_filter(struct search *s, const char *const *ids, size_t n)
+{
+    char num[24];
+
+    if (!n)
+        return;
+    add_sql(s, " AND o.id_hash IN (");
+    for (size_t i = 0; i < n; i++) {
+        snprintf(num, sizeof(num), "%s%" PRId64, i ? ", " : "",
+                 id_hash(ids[i]));
+        add_sql(s, num);
+    }
+    add_sql(s, ")");
+    add_text_list(s, "o.id", ids, n);
+}
+
+/*
+ * A key names the first version of its id; the versions searched are
+ * found again by (id_hash, id).
+ */
 static void
 add_keys_filter(struct search *s, const struct fusion_store_query *q)
 {
     if (!q->nkeys)
         return;
-    add_sql(s, " AND o.id IN (SELECT k.id FROM obs_keys k WHERE ");
+    add_sql(s, " AND (o.id_hash, o.id) IN (SELECT r.id_hash, r.id"
+               " FROM obs_keys k JOIN objects r"
+               " ON r.date_added = k.object_added WHERE ");
     for (size_t i = 0; i < q->nkeys; i++) {
         add_sql(s, i ? " OR (k.value = " : "(k.value = ");
         add_param(s, PARAM_TEXT, q->keys[i].value, 0);
-        add_sql(s, " AND k.key_type = ");
+        add_sql(s, " AND k.key_type = (SELECT key_type_id FROM key_types"
+                   " WHERE name = ");
         add_param(s, PARAM_TEXT, q->keys[i].type, 0);
-        add_sql(s, ")");
+        add_sql(s, "))");
     }
     add_sql(s, ")");
 }
@@ -895,10 +1054,11 @@ build_search(struct search *s, const struct fusion_store_query *q)
         add_sql(s, " AND o.revoked = 0");
     if (!q->include_revoked && q->all_versions)
         add_sql(s, " AND NOT EXISTS (SELECT 1 FROM objects r"
-                   " WHERE r.id = o.id AND r.is_current = 1"
+                   " WHERE r.id_hash = o.id_hash AND r.id = o.id"
+                   " AND r.is_current = 1"
                    " AND r.revoked = 1)");
     add_text_list(s, "o.type", q->types, q->ntypes);
-    add_text_list(s, "o.id", q->ids, q->nids);
+    add_ids_filter(s, q->ids, q->nids);
     add_keys_filter(s, q);
     add_text_filter(s, q->text);
     if (q->label && !s->rc) {
@@ -1038,6 +1198,7 @@ version_exists(struct fusion_store *store, const char *id, int64_t version,
         return rc;
     sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 2, version);
+    sqlite3_bind_int64(stmt, 3, id_hash(id));
     step = sqlite3_step(stmt);
     if (step == SQLITE_ROW || step == SQLITE_DONE)
         *out = step == SQLITE_ROW;
@@ -1065,6 +1226,7 @@ fusion_store_provenance(struct fusion_store *store, const char *id,
         return rc;
     sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 2, version);
+    sqlite3_bind_int64(stmt, 3, id_hash(id));
     while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
         p.kind = (const char *)sqlite3_column_text(stmt, 0);
         p.name = (const char *)sqlite3_column_text(stmt, 1);
