@@ -451,6 +451,23 @@ fusion_stix_check_list(struct stix_vctx *c, const json_t *v)
     return json_array_size(v) > 0;
 }
 
+void
+fusion_stix_check_each(struct stix_vctx *c, const json_t *v,
+                       void (*fn)(struct stix_vctx *c, const json_t *v))
+{
+    const json_t *item;
+    size_t i, old;
+
+    if (!fusion_stix_check_list(c, v))
+        return;
+    json_array_foreach(v, i, item)
+    {
+        old = fusion_stix_path_index(c, i);
+        fn(c, item);
+        fusion_stix_path_pop(c, old);
+    }
+}
+
 static void
 check_vocab(struct stix_vctx *c, const json_t *v, enum stix_vocab vocab)
 {

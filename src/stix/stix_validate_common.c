@@ -87,17 +87,7 @@ check_kill_chain_phase(struct stix_vctx *c, const json_t *kcp)
 void
 fusion_stix_check_kill_chain(struct stix_vctx *c, const json_t *v)
 {
-    const json_t *item;
-    size_t i, old;
-
-    if (!fusion_stix_check_list(c, v))
-        return;
-    json_array_foreach(v, i, item)
-    {
-        old = fusion_stix_path_index(c, i);
-        check_kill_chain_phase(c, item);
-        fusion_stix_path_pop(c, old);
-    }
+    fusion_stix_check_each(c, v, check_kill_chain_phase);
 }
 
 /*
@@ -200,17 +190,7 @@ check_external_ref(struct stix_vctx *c, const json_t *ref)
 void
 fusion_stix_check_external_refs(struct stix_vctx *c, const json_t *v)
 {
-    const json_t *item;
-    size_t i, old;
-
-    if (!fusion_stix_check_list(c, v))
-        return;
-    json_array_foreach(v, i, item)
-    {
-        old = fusion_stix_path_index(c, i);
-        check_external_ref(c, item);
-        fusion_stix_path_pop(c, old);
-    }
+    fusion_stix_check_each(c, v, check_external_ref);
 }
 
 /*
@@ -310,17 +290,7 @@ check_selector(struct stix_vctx *c, const json_t *v)
 static void
 check_selectors(struct stix_vctx *c, const json_t *v)
 {
-    const json_t *item;
-    size_t i, old;
-
-    if (!fusion_stix_check_list(c, v))
-        return;
-    json_array_foreach(v, i, item)
-    {
-        old = fusion_stix_path_index(c, i);
-        check_selector(c, item);
-        fusion_stix_path_pop(c, old);
-    }
+    fusion_stix_check_each(c, v, check_selector);
 }
 
 static const struct stix_prop_rule granular_rules[] = {
@@ -367,17 +337,7 @@ check_granular_marking(struct stix_vctx *c, const json_t *gm)
 void
 fusion_stix_check_granular_markings(struct stix_vctx *c, const json_t *v)
 {
-    const json_t *item;
-    size_t i, old;
-
-    if (!fusion_stix_check_list(c, v))
-        return;
-    json_array_foreach(v, i, item)
-    {
-        old = fusion_stix_path_index(c, i);
-        check_granular_marking(c, item);
-        fusion_stix_path_pop(c, old);
-    }
+    fusion_stix_check_each(c, v, check_granular_marking);
 }
 
 /*

@@ -194,6 +194,11 @@ void fusion_stix_wrong_type(struct stix_vctx *c, const char *want,
 /* True for a non-empty list; reports a value that is not a list. */
 bool fusion_stix_check_list(struct stix_vctx *c, const json_t *v);
 
+/* Checks that v is a non-empty list and calls fn on each item, with the
+ * item's index on the property path. */
+void fusion_stix_check_each(struct stix_vctx *c, const json_t *v,
+                            void (*fn)(struct stix_vctx *c, const json_t *v));
+
 /* A hashes dictionary; known_only rejects algorithms outside the vocab. */
 void fusion_stix_check_hashes(struct stix_vctx *c, const json_t *v,
                               bool known_only);
