@@ -11,14 +11,14 @@
  * listings page by it without another index. The source that first
  * brought a version is kept in its row; provenance holds the sources
  * that brought it again later, so a plain import writes one row and
- * two index entries per version, plus one per observable key.
+ * three index entries per version, plus one per observable key.
  *
  * Ids are found through objects_id on id_hash, a 64-bit hash of the id
  * (FNV-1a, as a signed integer), which is far smaller than the id text.
  * Two ids may share a hash, so every lookup compares id as well, and the
  * index is not unique: the put logic, which looks the id up first, keeps
  * (id, version) unique. By type, lookups go through objects_type, which
- * ends in date_added.
+ * ends in date_added; by modified time through objects_version.
  *
  * Observable keys hang off the object id, not a version: object_added
  * is the date_added of the first version stored of the id. Versions are
@@ -45,6 +45,7 @@ static const char schema_v1[] =
     " json TEXT NOT NULL);"
     "CREATE INDEX objects_id ON objects (id_hash, version);"
     "CREATE INDEX objects_type ON objects (type);"
+    "CREATE INDEX objects_version ON objects (version);"
     "CREATE TABLE provenance ("
     " object_added INTEGER NOT NULL,"
     " source_id INTEGER NOT NULL,"
