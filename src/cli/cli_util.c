@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 void
 cli_error(const char *fmt, ...)
@@ -37,6 +38,25 @@ cli_exit_for(enum fusion_err rc)
 }
 
 static bool
+folder_writable(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *folder;
+    bool ok;
+
+    if (!slash)
+        return access(".", W_OK) == 0;
+    if (slash == path)
+        return access("/", W_OK) == 0;
+    folder = fusion_strndup(path, (size_t)(slash - path));
+    if (!folder)
+        return true;
+    ok = access(folder, W_OK) == 0;
+    fusion_free(folder);
+    return ok;
+}
+
+static bool
 store_folder_exists(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -52,6 +72,40 @@ store_folder_exists(const char *path)
     ok = stat(folder, &st) == 0 && S_ISDIR(st.st_mode);
     fusion_free(folder);
     return ok;
+}
+
+/*
+ * What SQLite would only report as "readonly database" or "unable to
+ * open", said plainly: an empty file, a store this user may not write,
+ * a folder where the store cannot be created.
+ */
+static bool
+store_usable(struct cli *cli, unsigned flags)
+{
+    struct stat st;
+
+    if (stat(cli->db, &st) != 0) {
+        if ((flags & FUSION_STORE_CREATE) && !folder_writable(cli->db)) {
+            cli_error("cannot create store '%s': no write access to its "
+                      "folder",
+                      cli->db);
+            return false;
+        }
+        return true;
+    }
+    if (st.st_size == 0 && !(flags & FUSION_STORE_CREATE)) {
+        cli_error("'%s' is an empty file, not a store (create one with "
+                  "'fusion init')",
+                  cli->db);
+        return false;
+    }
+    if (!(flags & FUSION_STORE_READONLY) && access(cli->db, W_OK) != 0) {
+        cli_error("store '%s' is read-only for this user: it can be "
+                  "searched and exported, not written",
+                  cli->db);
+        return false;
+    }
+    return true;
 }
 
 int
@@ -70,6 +124,8 @@ cli_open_store(struct cli *cli, unsigned flags, struct fusion_store **out)
         cli_error("cannot open store '%s': its folder does not exist", cli->db);
         return CLI_UNAVAILABLE;
     }
+    if (!store_usable(cli, flags))
+        return CLI_UNAVAILABLE;
     rc = fusion_store_open(cli->db, flags, out, &err);
     if (rc == FUSION_ERR_NOTFOUND) {
         cli_error("no store at '%s' (create one with 'fusion init', or "

@@ -105,7 +105,7 @@ cmd_export(struct cli *cli, int argc, char **argv)
     rc = cli_open_store(cli, FUSION_STORE_READONLY, &store);
     if (rc)
         return rc;
-    if (output)
+    if (output && strcmp(output, "-") != 0)
         frc = export_to_file(store, &cq.q, output, &count, &err);
     else
         frc = fusion_export_stix_bundle(store, &cq.q, stdout, &count, &err);

@@ -11,6 +11,7 @@ struct get_run {
     bool provenance;
     bool pretty;
     int failed;
+    unsigned sources; /* sources printed for the version at hand */
 };
 
 static void
@@ -49,13 +50,15 @@ print_source(void *ctx, const struct fusion_store_provenance *p)
 
     fusion_ts_format(p->seen_at, 3, ts);
     if (run->cli->json) {
-        printf("{\"kind\":");
+        printf("%s{\"kind\":", run->sources++ ? "," : "");
         cli_json_string(stdout, p->kind);
         printf(",\"name\":");
         cli_json_string(stdout, p->name);
         printf(",\"seen_at\":\"%s\"}", ts);
     } else {
-        fprintf(stderr, "  from %s %s at %s\n", p->kind, p->name, ts);
+        fprintf(stderr, "  from %s%s%s at %s\n", p->kind,
+                strcmp(p->name, "-") == 0 ? "" : " ",
+                strcmp(p->name, "-") == 0 ? "" : p->name, ts);
     }
     return 0;
 }
@@ -66,6 +69,7 @@ print_provenance(struct get_run *run, const struct fusion_store_row *row)
     char version[FUSION_TS_MAX], added[FUSION_TS_MAX];
     struct fusion_error err;
 
+    run->sources = 0;
     fusion_ts_format(row->version, 3, version);
     fusion_ts_format(row->date_added, 6, added);
     if (run->cli->json) {

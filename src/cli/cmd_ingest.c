@@ -14,7 +14,7 @@
 #include "cli/cli.h"
 #include "ingest/ingest.h"
 
-/* Notes printed per file before the rest are only counted. */
+/* Notes printed per file, by default, before the rest are only counted. */
 #define NOTES_SHOWN 50
 
 struct ingest_run {
@@ -28,6 +28,7 @@ struct ingest_run {
     bool progress_shown;
     unsigned notes_shown;
     unsigned notes_hidden;
+    uint64_t max_notes; /* 0: all */
     unsigned files;
     unsigned failed;
     int worst; /* exit code of the worst failure */
@@ -49,6 +50,8 @@ ingest_usage(FILE *f)
           "                             (default: reject invalid objects one\n"
           "                             by one and store the rest)\n"
           "  --warnings                 print warnings, not only rejections\n"
+          "  --max-notes N              rejections and warnings printed per\n"
+          "                             file (default 50, 0: all)\n"
           "  --max-object-bytes N       largest object (default 16777216)\n"
           "  --max-depth N              deepest JSON nesting (default 64)\n"
           "  --max-objects N            most objects per file (default "
@@ -91,7 +94,7 @@ on_note(void *ctx, const struct fusion_ingest_note *note)
 
     if (note->event == FUSION_INGEST_WARNING && !run->show_warnings)
         return;
-    if (run->notes_shown >= NOTES_SHOWN) {
+    if (run->max_notes && run->notes_shown >= run->max_notes) {
         run->notes_hidden++;
         return;
     }
@@ -204,7 +207,11 @@ report_file(struct ingest_run *run, struct fusion_ingest_counts *c,
                      (unsigned long long)err->offset, err->message);
         else
             snprintf(where, sizeof(where), "%s", err->message);
-        cli_error("%s: %s", run->name, where);
+        cli_error("%s: %s%s", run->name, where,
+                  rc == FUSION_ERR_LIMIT
+                      ? " (limits: --max-object-bytes, --max-depth, "
+                        "--max-objects, --max-document-bytes)"
+                      : "");
     } else {
         add_counts(&run->total, c);
     }
@@ -262,6 +269,19 @@ compare_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * Links to folders are not followed inside a folder walk: one pointing
+ * up would make the walk endless.
+ */
+static bool
+is_folder_link(const char *path)
+{
+    struct stat st;
+
+    return lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
+           stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 /* Directory entries in name order, so runs are repeatable. */
 static void
 ingest_dir(struct ingest_run *run, const char *path)
@@ -298,6 +318,11 @@ ingest_dir(struct ingest_run *run, const char *path)
             break;
         }
         snprintf(full, len, "%s/%s", path, de->d_name);
+        if (is_folder_link(full)) {
+            fprintf(stderr, "%s: skipped: a link to a folder\n", full);
+            fusion_free(full);
+            continue;
+        }
         names[n++] = full;
     }
     closedir(dir);
@@ -361,6 +386,7 @@ parse_ingest_options(struct ingest_run *run, int argc, char **argv)
         { "max-depth", required_argument, NULL, 'D' },
         { "max-objects", required_argument, NULL, 'N' },
         { "max-document-bytes", required_argument, NULL, 'M' },
+        { "max-notes", required_argument, NULL, 'n' },
         { NULL, 0, NULL, 0 },
     };
     struct fusion_ingest_limits *lim = &run->opt.limits;
@@ -381,6 +407,13 @@ parse_ingest_options(struct ingest_run *run, int argc, char **argv)
             break;
         case 'w':
             run->show_warnings = true;
+            break;
+        case 'n':
+            v = 0;
+            if (strcmp(optarg, "0") != 0 &&
+                !parse_size("--max-notes", optarg, &v))
+                return CLI_USAGE;
+            run->max_notes = v;
             break;
         case 'B':
         case 'D':
@@ -413,7 +446,7 @@ parse_ingest_options(struct ingest_run *run, int argc, char **argv)
 int
 cmd_ingest(struct cli *cli, int argc, char **argv)
 {
-    struct ingest_run run = { .cli = cli };
+    struct ingest_run run = { .cli = cli, .max_notes = NOTES_SHOWN };
     int rc;
 
     fusion_ingest_limits_default(&run.opt.limits);

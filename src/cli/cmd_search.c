@@ -18,7 +18,8 @@ search_usage(FILE *f)
           "an observable (IPv4 or IPv6 address, domain, URL, e-mail address,\n"
           "MD5/SHA-1/SHA-256/SHA-512 hash) and finds both the observables\n"
           "and the indicators whose patterns look for it; an id finds that\n"
-          "object. One line per object: id, modified, and name or value;\n"
+          "object. One line per object: id, modified, and a summary (name,\n"
+          "value or pattern);\n"
           "with --json, the objects as JSON lines.\n"
           "\n"
           "Options:\n" CLI_QUERY_HELP "  --db PATH, --json, --help\n",
@@ -46,7 +47,7 @@ static int
 print_row(void *ctx, const struct fusion_store_row *row)
 {
     struct search_run *run = ctx;
-    char version[FUSION_TS_MAX] = "-";
+    const char *version;
     json_t *obj;
 
     if (run->cli->json) {
@@ -54,11 +55,13 @@ print_row(void *ctx, const struct fusion_store_row *row)
         fputc('\n', stdout);
         return 0;
     }
-    if (row->version)
-        fusion_ts_format(row->version, 3, version);
+    /* the version as written: the stored instant saturates past 2262 */
     obj = json_loadb(row->json, row->json_len, 0, NULL);
-    printf("%s\t%s\t%s%s\n", row->id, version, row->revoked ? "[revoked] " : "",
-           obj ? summary_of(obj) : "");
+    version = fusion_stix_str(obj, "modified");
+    if (!version)
+        version = fusion_stix_str(obj, "created");
+    printf("%s\t%s\t%s%s\n", row->id, version ? version : "-",
+           row->revoked ? "[revoked] " : "", obj ? summary_of(obj) : "");
     json_decref(obj);
     return 0;
 }

@@ -97,7 +97,7 @@ main(int argc, char **argv)
             static char help_opt[] = "--help";
             char *help_argv[] = { argv[optind + 1], help_opt, NULL };
 
-            optind = 1;
+            optind = 0;
             return cmd->run(&cli, 2, help_argv);
         }
         usage(stdout, cli.prog);
@@ -110,6 +110,10 @@ main(int argc, char **argv)
     }
     argc -= optind;
     argv += optind;
-    optind = 1;
+    /*
+     * 0, not 1: glibc then starts afresh, so a command's options may
+     * follow its arguments ("fusion get ID --pretty").
+     */
+    optind = 0;
     return cmd->run(&cli, argc, argv);
 }

@@ -181,6 +181,16 @@ capture_end(struct reader *r)
     return r->rc;
 }
 
+static enum fusion_err
+too_deep(struct reader *r)
+{
+    char msg[80];
+
+    snprintf(msg, sizeof(msg), "JSON nested deeper than the depth limit of %zu",
+             r->limits->max_depth);
+    return fail(r, FUSION_ERR_LIMIT, here(r), r->line, msg);
+}
+
 /* Moves past the closing quote of a string whose opening quote is read. */
 static bool
 skip_string_body(struct reader *r)
@@ -257,8 +267,7 @@ skip_value(struct reader *r)
         }
         if (c == '{' || c == '[') {
             if (r->depth + ++depth > r->limits->max_depth)
-                return fail(r, FUSION_ERR_LIMIT, here(r), r->line,
-                            "JSON nested deeper than the limit");
+                return too_deep(r);
         } else if (c == '}' || c == ']') {
             if (depth == 0)
                 return FUSION_OK;
@@ -297,8 +306,7 @@ read_array(struct reader *r, struct fusion_buf *elem)
     r->pos++;
     r->depth++;
     if (r->depth > r->limits->max_depth)
-        return fail(r, FUSION_ERR_LIMIT, here(r), r->line,
-                    "JSON nested deeper than the limit");
+        return too_deep(r);
     c = skip_ws(r);
     if (c == ']') {
         r->pos++;

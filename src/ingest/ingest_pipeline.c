@@ -428,6 +428,42 @@ process_object(struct pipeline *p, json_t *obj, struct fusion_error *err)
     return process_one(p, obj, err);
 }
 
+/*
+ * Well-formed JSON that holds a value no STIX object can: a NUL in a
+ * string, a number beyond what a double or a 64-bit integer holds. Only
+ * that object is refused, not the whole input.
+ */
+static bool
+value_refused(const json_error_t *jerr)
+{
+    switch (json_error_code(jerr)) {
+    case json_error_null_character:
+    case json_error_null_byte_in_key:
+    case json_error_numeric_overflow:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static enum fusion_err
+refused_value(struct pipeline *p, const json_error_t *jerr, uint64_t offset,
+              struct fusion_error *err)
+{
+    const char *why = json_error_code(jerr) == json_error_numeric_overflow
+                          ? "a number too large for STIX (integers lie "
+                            "within +-(2^53-1))"
+                          : "a string with a NUL character (\\u0000)";
+    enum fusion_err rc;
+
+    fusion_stix_report_clear(&p->rep);
+    rc = fusion_stix_report_add(
+        &p->rep, FUSION_STIX_ERROR, "", "holds %s at byte %llu", why,
+        (unsigned long long)(offset + (uint64_t)jerr->position));
+    return rc ? fusion_error_set(err, rc, "out of memory")
+              : rejected(p, NULL, err);
+}
+
 static enum fusion_err
 on_element(void *ctx, const char *text, size_t len, uint64_t offset,
            uint64_t line, struct fusion_error *err)
@@ -441,8 +477,8 @@ on_element(void *ctx, const char *text, size_t len, uint64_t offset,
     p->line = line;
     if (++p->counts->objects > p->opt->limits.max_objects) {
         fusion_error_set_at(err, FUSION_ERR_LIMIT, offset,
-                            "more than %llu objects in one input (the "
-                            "object count limit)",
+                            "more objects in one input than the object "
+                            "count limit of %llu",
                             (unsigned long long)p->opt->limits.max_objects);
         if (err)
             err->line = line;
@@ -450,6 +486,8 @@ on_element(void *ctx, const char *text, size_t len, uint64_t offset,
     }
     obj =
         json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    if (!obj && value_refused(&jerr))
+        return refused_value(p, &jerr, offset, err);
     if (!obj) {
         fusion_error_set_at(
             err, FUSION_ERR_INVALID,
@@ -572,8 +610,11 @@ count_put(struct consumer *c, const struct ingest_batch *b,
     case FUSION_STORE_CONFLICT:
         c->counts.conflicts++;
         note_rec(c, b, rec, FUSION_INGEST_CONFLICT, "",
-                 "another object with this id and modified time is stored "
-                 "already; the stored one is kept");
+                 rec->version
+                     ? "another object with this id and modified time is "
+                       "stored already; the stored one is kept"
+                     : "this observable is stored already with other "
+                       "properties; the stored one is kept");
         break;
     case FUSION_STORE_REVOKED:
         c->counts.rejected++;

@@ -108,6 +108,52 @@ copy_lower(char *out, const char *s, size_t len)
 }
 
 /*
+ * URLs compare with scheme and host in lower case, without the default
+ * port of http and https, and with "/" for an empty path (RFC 3986
+ * section 6.2.3): "HTTP://Example.COM:80" is "http://example.com/".
+ */
+static bool
+canon_url(const char *s, size_t len, char *out)
+{
+    const char *sep = NULL, *host, *end, *at;
+    size_t n, scheme_len, port_len = 0;
+
+    for (size_t i = 0; i + 2 < len && !sep; i++) {
+        if (s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/')
+            sep = s + i;
+    }
+    if (!sep || len + 2 >= FUSION_STIX_KEY_MAX) {
+        memcpy(out, s, len);
+        out[len] = '\0';
+        return true;
+    }
+    scheme_len = (size_t)(sep - s);
+    host = sep + 3;
+    end = host;
+    while (end < s + len && *end != '/' && *end != '?' && *end != '#')
+        end++;
+    at = memchr(host, '@', (size_t)(end - host));
+    host = at ? at + 1 : host;
+    copy_lower(out, s, scheme_len);
+    n = scheme_len;
+    memcpy(out + n, sep, (size_t)(host - sep));
+    n += (size_t)(host - sep);
+    if ((scheme_len == 4 && memcmp(out, "http", 4) == 0 && end - host > 3 &&
+         memcmp(end - 3, ":80", 3) == 0) ||
+        (scheme_len == 5 && memcmp(out, "https", 5) == 0 && end - host > 4 &&
+         memcmp(end - 4, ":443", 4) == 0))
+        port_len = scheme_len == 4 ? 3 : 4;
+    copy_lower(out + n, host, (size_t)(end - host) - port_len);
+    n += (size_t)(end - host) - port_len;
+    if (end == s + len || *end != '/')
+        out[n++] = '/';
+    memcpy(out + n, end, (size_t)(s + len - end));
+    n += (size_t)(s + len - end);
+    out[n] = '\0';
+    return true;
+}
+
+/*
  * An address with an optional "/prefix": the address in its canonical
  * text (inet_ntop compresses IPv6), the prefix dropped when it covers a
  * single host. Returns false when s is not such an address.
@@ -167,6 +213,8 @@ canon_value(const char *type, const char *s, size_t len, bool hex, char *out)
         if (len > 1 && s[len - 1] == '.')
             len--;
         copy_lower(out, s, len);
+    } else if (strcmp(type, "url") == 0) {
+        return canon_url(s, len, out);
     } else if (strcmp(type, "email-addr") == 0 || hex ||
                strcmp(type, "ipv6-addr") == 0) {
         copy_lower(out, s, len);

@@ -79,6 +79,29 @@ check "get missing" 1 "$fusion" get indicator--00000009-1111-4111-8111-111111111
 check "export" 0 "$fusion" export --type indicator --output out.json
 /usr/bin/python3 -c 'import json,sys; b=json.load(open("out.json")); sys.exit(len(b["objects"]) != 2)' ||
     { echo "FAIL: export"; failures=$((failures + 1)); }
+check "option after argument" 0 "$fusion" get \
+    indicator--00000001-1111-4111-8111-111111111111 --pretty
+expect_in "option after argument" out.txt '  "pattern_type": "stix"'
+check "defanged value" 0 "$fusion" search 198[.]51[.]100[.]2
+expect_in "defanged value" out.txt "indicator--00000002"
+check "not a domain" 2 "$fusion" search 'a..b'
+check "export to stdout" 0 "$fusion" export --output - --type indicator
+expect_in "export to stdout" out.txt '"type":"bundle"'
+printf '[{"type":"x-a","id":"x-a--11111111-1111-4111-8111-111111111111","v":"a\\u0000b"},' >nul.json
+ind 4 198.51.100.4 >>nul.json
+printf ']' >>nul.json
+check "NUL in a string" 0 "$fusion" ingest nul.json
+expect_in "NUL in a string" out.txt "1 new, 0 new versions, 0 duplicates, 0 conflicts, 1 rejected"
+expect_in "NUL in a string" err.txt "NUL character"
+cp good.json copy.json
+check "second source" 0 "$fusion" ingest copy.json
+check "sources as JSON" 0 "$fusion" --json get --provenance \
+    indicator--00000001-1111-4111-8111-111111111111
+/usr/bin/python3 -c 'import json,sys; v=[json.loads(l) for l in open("out.txt")]; sys.exit(len(v[0]["sources"]) != 2)' ||
+    { echo "FAIL: provenance JSON"; failures=$((failures + 1)); }
+: >empty.db
+check "empty store file" 4 "$fusion" --db empty.db stats
+expect_in "empty store file" err.txt "empty file"
 check "store is a folder" 4 "$fusion" --db "$tmp" stats
 check "store folder missing" 4 "$fusion" --db "$tmp/no/such.db" init
 
