@@ -90,8 +90,15 @@ test_observable_keys_network_values(void **state)
                "ipv6-addr=2001:db8::/32\n");
     check_keys("{\"type\":\"domain-name\",\"value\":\"WWW.Example.COM.\"}",
                "domain-name=www.example.com\n");
-    check_keys("{\"type\":\"url\",\"value\":\"https://Example.com/A\"}",
-               "url=https://Example.com/A\n");
+    /* scheme and host fold to lower case, the path keeps its case */
+    check_keys("{\"type\":\"url\",\"value\":\"HTTPS://Example.com/A\"}",
+               "url=https://example.com/A\n");
+    check_keys("{\"type\":\"url\",\"value\":\"http://u:P@X.example:80\"}",
+               "url=http://u:P@x.example/\n");
+    check_keys("{\"type\":\"url\",\"value\":\"https://x.example:443?q=A\"}",
+               "url=https://x.example/?q=A\n");
+    check_keys("{\"type\":\"url\",\"value\":\"http://x.example:8080/\"}",
+               "url=http://x.example:8080/\n");
     check_keys("{\"type\":\"email-addr\",\"value\":\"John@Example.com\"}",
                "email-addr=john@example.com\n");
     check_keys("{\"type\":\"mac-addr\",\"value\":\"D2-FB-49-24-37-18\"}",
@@ -216,7 +223,7 @@ test_guess_key_types(void **state)
                 "ec5aedf5ecc6bdadd4120932170d1b10f6cfa175cfda22951dfd882928ab"
                 "279b");
     check_guess("https://Example.com/x?y=1", "url",
-                "https://Example.com/x?y=1");
+                "https://example.com/x?y=1");
     check_guess("John.Doe@Example.COM", "email-addr", "john.doe@example.com");
     check_guess("Evil.Example.COM.", "domain-name", "evil.example.com");
     check_guess("999.1.1.1", "domain-name", "999.1.1.1");
