@@ -117,6 +117,15 @@ int cli_exit_for(enum fusion_err rc);
  */
 int cli_open_store(struct cli *cli, unsigned flags, struct fusion_store **out);
 
+/*
+ * Writes the version of a stored row as written in it (its modified, else
+ * created time) into out (size bytes), or "" for an unversioned object.
+ * The stored instant is nanoseconds and saturates before 1678 and after
+ * 2262; the text never does.
+ */
+void cli_version_text(const struct fusion_store_row *row, char *out,
+                      size_t size);
+
 /* Writes s as a JSON string literal to f. */
 void cli_json_string(FILE *f, const char *s);
 

@@ -141,6 +141,18 @@ cli_open_store(struct cli *cli, unsigned flags, struct fusion_store **out)
 }
 
 void
+cli_version_text(const struct fusion_store_row *row, char *out, size_t size)
+{
+    json_t *obj = json_loadb(row->json, row->json_len, 0, NULL);
+    const char *v = fusion_stix_str(obj, "modified");
+
+    if (!v)
+        v = fusion_stix_str(obj, "created");
+    snprintf(out, size, "%s", v ? v : "");
+    json_decref(obj);
+}
+
+void
 cli_json_string(FILE *f, const char *s)
 {
     fputc('"', f);

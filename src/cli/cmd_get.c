@@ -66,22 +66,21 @@ print_source(void *ctx, const struct fusion_store_provenance *p)
 static void
 print_provenance(struct get_run *run, const struct fusion_store_row *row)
 {
-    char version[FUSION_TS_MAX], added[FUSION_TS_MAX];
+    char version[64], added[FUSION_TS_MAX];
     struct fusion_error err;
 
     run->sources = 0;
-    fusion_ts_format(row->version, 3, version);
+    cli_version_text(row, version, sizeof(version));
     fusion_ts_format(row->date_added, 6, added);
     if (run->cli->json) {
         printf("{\"id\":");
         cli_json_string(stdout, row->id);
         printf(",\"version\":\"%s\",\"date_added\":\"%s\",\"current\":%s,"
                "\"sources\":[",
-               row->version ? version : "", added,
-               row->current ? "true" : "false");
+               version, added, row->current ? "true" : "false");
     } else {
         fprintf(stderr, "%s version %s%s, added %s\n", row->id,
-                row->version ? version : "(unversioned)",
+                *version ? version : "(unversioned)",
                 row->current ? " (current)" : "", added);
     }
     if (fusion_store_provenance(run->store, row->id, row->version, print_source,

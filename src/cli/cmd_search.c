@@ -26,19 +26,50 @@ search_usage(FILE *f)
           f);
 }
 
-/* The most telling short text of an object for a one-line listing. */
+/*
+ * The most telling short text of an object for a one-line listing: its
+ * name or value, what a relationship or sighting links, what an
+ * observed-data saw. buf (size bytes) holds composed texts.
+ */
 static const char *
-summary_of(const json_t *obj)
+or_unknown(const char *s)
+{
+    return s ? s : "?";
+}
+
+static const char *
+summary_of(const json_t *obj, char *buf, size_t size)
 {
     static const char *const keys[] = {
         "name", "value",  "pattern", "path",
         "key",  "number", "subject", "content"
     };
-    const char *s;
+    const char *s, *type = fusion_stix_str(obj, "type");
+    json_t *refs = json_object_get(obj, "object_refs");
 
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         if ((s = fusion_stix_str(obj, keys[i])))
             return s;
+    }
+    if (type && strcmp(type, "relationship") == 0) {
+        snprintf(buf, size, "%s %s %s",
+                 or_unknown(fusion_stix_str(obj, "source_ref")),
+                 or_unknown(fusion_stix_str(obj, "relationship_type")),
+                 or_unknown(fusion_stix_str(obj, "target_ref")));
+        return buf;
+    }
+    if (type && strcmp(type, "sighting") == 0) {
+        snprintf(buf, size, "sighting of %s",
+                 or_unknown(fusion_stix_str(obj, "sighting_of_ref")));
+        return buf;
+    }
+    if (json_array_size(refs) == 1)
+        return or_unknown(json_string_value(json_array_get(refs, 0)));
+    if (json_array_size(refs) > 1) {
+        snprintf(buf, size, "%s and %zu more",
+                 or_unknown(json_string_value(json_array_get(refs, 0))),
+                 json_array_size(refs) - 1);
+        return buf;
     }
     return "";
 }
@@ -47,7 +78,7 @@ static int
 print_row(void *ctx, const struct fusion_store_row *row)
 {
     struct search_run *run = ctx;
-    const char *version;
+    char version[64], summary[400];
     json_t *obj;
 
     if (run->cli->json) {
@@ -55,13 +86,11 @@ print_row(void *ctx, const struct fusion_store_row *row)
         fputc('\n', stdout);
         return 0;
     }
-    /* the version as written: the stored instant saturates past 2262 */
+    cli_version_text(row, version, sizeof(version));
     obj = json_loadb(row->json, row->json_len, 0, NULL);
-    version = fusion_stix_str(obj, "modified");
-    if (!version)
-        version = fusion_stix_str(obj, "created");
-    printf("%s\t%s\t%s%s\n", row->id, version ? version : "-",
-           row->revoked ? "[revoked] " : "", obj ? summary_of(obj) : "");
+    printf("%s\t%s\t%s%s\n", row->id, *version ? version : "-",
+           row->revoked ? "[revoked] " : "",
+           obj ? summary_of(obj, summary, sizeof(summary)) : "");
     json_decref(obj);
     return 0;
 }
