@@ -28,7 +28,8 @@ struct ingest_run {
     bool progress_shown;
     unsigned notes_shown;
     unsigned notes_hidden;
-    uint64_t max_notes; /* 0: all */
+    uint64_t max_notes;      /* 0: all */
+    struct fusion_buf notes; /* with --json: the notes as JSON array items */
     unsigned files;
     unsigned failed;
     int worst; /* exit code of the worst failure */
@@ -86,6 +87,62 @@ on_progress(void *ctx, uint64_t bytes, uint64_t objects)
     run->progress_shown = true;
 }
 
+/* Appends a JSON string literal of s to buf. */
+static enum fusion_err
+buf_json_string(struct fusion_buf *buf, const char *s)
+{
+    enum fusion_err rc = fusion_buf_putc(buf, '"');
+
+    for (; *s && !rc; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if (c == '"' || c == '\\')
+            rc = fusion_buf_printf(buf, "\\%c", c);
+        else if (c < 0x20)
+            rc = fusion_buf_printf(buf, "\\u%04x", c);
+        else
+            rc = fusion_buf_putc(buf, (char)c);
+    }
+    return rc ? rc : fusion_buf_putc(buf, '"');
+}
+
+static void
+json_note(struct ingest_run *run, const struct fusion_ingest_note *note,
+          const char *word)
+{
+    struct fusion_buf *b = &run->notes;
+    size_t start = b->len;
+    enum fusion_err rc;
+
+    rc = fusion_buf_printf(b,
+                           "%s{\"event\":\"%s\",\"line\":%llu,"
+                           "\"offset\":%llu,\"id\":",
+                           start ? "," : "", word,
+                           (unsigned long long)note->line,
+                           (unsigned long long)note->offset);
+    if (!rc && note->object_id)
+        rc = buf_json_string(b, note->object_id);
+    else if (!rc)
+        rc = fusion_buf_puts(b, "null");
+    if (!rc)
+        rc = fusion_buf_puts(b, ",\"path\":");
+    if (!rc)
+        rc = buf_json_string(b, note->path);
+    if (!rc)
+        rc = fusion_buf_puts(b, ",\"message\":");
+    if (!rc)
+        rc = buf_json_string(b, note->message);
+    if (!rc)
+        rc = fusion_buf_putc(b, '}');
+    if (rc) {
+        /* a note that does not fit is dropped whole, and counted */
+        b->len = start;
+        if (b->data)
+            b->data[start] = '\0';
+        run->notes_hidden++;
+    }
+}
+
 static void
 on_note(void *ctx, const struct fusion_ingest_note *note)
 {
@@ -99,6 +156,10 @@ on_note(void *ctx, const struct fusion_ingest_note *note)
         return;
     }
     run->notes_shown++;
+    if (run->cli->json) {
+        json_note(run, note, words[note->event]);
+        return;
+    }
     clear_progress(run);
     fprintf(stderr, "%s:%llu: byte %llu: %s: %s", run->name,
             (unsigned long long)note->line, (unsigned long long)note->offset,
@@ -140,6 +201,7 @@ print_failed(const char *name, const struct fusion_ingest_counts *c)
 
 static void
 print_counts_json(const char *name, const struct fusion_ingest_counts *c,
+                  const struct fusion_buf *notes,
                   const struct fusion_error *err)
 {
     printf("{\"file\":");
@@ -154,6 +216,7 @@ print_counts_json(const char *name, const struct fusion_ingest_counts *c,
            (unsigned long long)c->duplicates, (unsigned long long)c->conflicts,
            (unsigned long long)c->rejected, (unsigned long long)c->upgraded,
            (unsigned long long)c->warnings, (unsigned long long)c->bytes);
+    printf(",\"notes\":[%s]", notes->data ? notes->data : "");
     if (err) {
         printf(",\"error\":");
         cli_json_string(stdout, err->message);
@@ -216,7 +279,7 @@ report_file(struct ingest_run *run, struct fusion_ingest_counts *c,
         add_counts(&run->total, c);
     }
     if (run->cli->json)
-        print_counts_json(run->name, c, rc ? err : NULL);
+        print_counts_json(run->name, c, &run->notes, rc ? err : NULL);
     else if (rc)
         print_failed(run->name, c);
     else
@@ -239,6 +302,7 @@ ingest_stream(struct ingest_run *run, FILE *f, const char *name,
     run->name = name;
     run->notes_shown = 0;
     run->notes_hidden = 0;
+    fusion_buf_clear(&run->notes);
     run->opt.source.kind = kind;
     run->opt.source.name = full ? full : name;
     fusion_error_clear(&err);
@@ -257,6 +321,7 @@ unreadable(struct ingest_run *run, const char *path, int e)
     run->name = path;
     run->notes_shown = 0;
     run->notes_hidden = 0;
+    fusion_buf_clear(&run->notes);
     fusion_error_set(&err, FUSION_ERR_IO, "%s", strerror(e));
     report_file(run, &counts, FUSION_ERR_IO, &err);
 }
@@ -450,6 +515,7 @@ cmd_ingest(struct cli *cli, int argc, char **argv)
     int rc;
 
     fusion_ingest_limits_default(&run.opt.limits);
+    fusion_buf_init(&run.notes, (size_t)64 << 20);
     run.opt.note = on_note;
     run.opt.ctx = &run;
     rc = parse_ingest_options(&run, argc, argv);
@@ -463,6 +529,7 @@ cmd_ingest(struct cli *cli, int argc, char **argv)
     for (int i = optind; i < argc; i++)
         ingest_path(&run, argv[i]);
     fusion_store_close(run.store);
+    fusion_buf_release(&run.notes);
     if (run.files > 1 && !cli->json) {
         print_counts(stdout, "total", &run.total);
         if (run.failed)
