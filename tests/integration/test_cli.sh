@@ -93,6 +93,8 @@ printf ']' >>nul.json
 check "NUL in a string" 0 "$fusion" ingest nul.json
 expect_in "NUL in a string" out.txt "1 new, 0 new versions, 0 duplicates, 0 conflicts, 1 rejected"
 expect_in "NUL in a string" err.txt "NUL character"
+check "notes as JSON" 0 "$fusion" --json ingest nul.json
+expect_in "notes as JSON" out.txt '"notes":[{"event":"rejected","line":1,"offset":1,"id":null'
 cp good.json copy.json
 check "second source" 0 "$fusion" ingest copy.json
 check "sources as JSON" 0 "$fusion" --json get --provenance \
