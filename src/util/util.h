@@ -145,6 +145,53 @@ FUSION_NODISCARD enum fusion_err fusion_buf_reserve(struct fusion_buf *buf,
 char *fusion_buf_detach(struct fusion_buf *buf, size_t *len_out);
 
 /*
+ * Arena: many small allocations freed together, for memory that lives
+ * exactly as long as one unit of work (an HTTP request). Blocks come
+ * from fusion_malloc; every pointer handed out is aligned for any type.
+ * An arena is not thread-safe: one thread uses it at a time.
+ */
+struct fusion_arena_block;
+
+struct fusion_arena {
+    struct fusion_arena_block *head;
+    size_t block_size;
+    size_t used;
+    size_t max;
+};
+
+/*
+ * Initialises an empty arena that takes memory in blocks of block_size
+ * bytes (0: 4 KiB) and in total never more than max bytes (0: 1 GiB).
+ * Nothing is allocated until the first fusion_arena_alloc.
+ */
+void fusion_arena_init(struct fusion_arena *arena, size_t block_size,
+                       size_t max);
+
+/*
+ * Returns size bytes (size 0 counts as 1) owned by the arena, valid until
+ * fusion_arena_release. NULL when memory runs out or the arena's cap
+ * would be passed; the arena stays usable either way.
+ */
+void *fusion_arena_alloc(struct fusion_arena *arena, size_t size);
+
+/* Like fusion_arena_alloc, with the bytes set to zero. */
+void *fusion_arena_calloc(struct fusion_arena *arena, size_t n, size_t size);
+
+/* Copies s, or its first n bytes, and a NUL into the arena; NULL on failure. */
+char *fusion_arena_strdup(struct fusion_arena *arena, const char *s);
+char *fusion_arena_strndup(struct fusion_arena *arena, const char *s,
+                           size_t n);
+
+/* Bytes taken from the allocator so far, block headers included. */
+size_t fusion_arena_used(const struct fusion_arena *arena);
+
+/*
+ * Frees every block in one go; all pointers from the arena become
+ * invalid. The arena is left empty and may be used again.
+ */
+void fusion_arena_release(struct fusion_arena *arena);
+
+/*
  * Timestamps. STIX timestamps are RFC 3339 in UTC with a literal Z
  * (STIX 2.1 section 2.16), years 0000 to 9999. sec and nsec hold the
  * exact instant; ns is the same as nanoseconds since the epoch, saturated
