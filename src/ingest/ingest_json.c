@@ -3,6 +3,7 @@
  * Streaming JSON reader: splits an input into STIX objects without ever
  * holding more than one object (or, rarely, one document) in memory.
  */
+#include <assert.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -44,6 +45,7 @@ static enum fusion_err
 fail(struct reader *r, enum fusion_err code, uint64_t offset, uint64_t line,
      const char *msg)
 {
+    assert(code != FUSION_OK && msg);
     if (r->rc)
         return r->rc;
     fusion_error_set_at(r->err, code, offset, "%s", msg);
@@ -59,6 +61,7 @@ capture_fail(struct reader *r, enum fusion_err rc)
 {
     char msg[200];
 
+    assert(rc != FUSION_OK);
     if (rc != FUSION_ERR_LIMIT)
         return fail(r, rc, here(r), r->line, "out of memory");
     if (r->cap_document)
@@ -80,6 +83,7 @@ refill(struct reader *r)
 {
     size_t n;
 
+    assert(r->pos <= r->len);
     if (r->eof || r->rc)
         return false;
     if (r->cap && r->pos > r->cap_from) {
@@ -114,6 +118,7 @@ refill(struct reader *r)
 static int
 peek(struct reader *r)
 {
+    assert(r->pos <= r->len);
     if (r->pos == r->len && !refill(r))
         return -1;
     return (unsigned char)r->data[r->pos];
@@ -159,6 +164,7 @@ unexpected(struct reader *r, int c, const char *expected)
 static void
 capture_begin(struct reader *r, struct fusion_buf *buf)
 {
+    assert(buf);
     fusion_buf_clear(buf);
     r->cap = buf;
     r->cap_from = r->pos;
@@ -172,6 +178,7 @@ capture_end(struct reader *r)
 {
     enum fusion_err rc = FUSION_OK;
 
+    assert(r->cap && r->cap_from <= r->pos);
     if (r->pos > r->cap_from)
         rc = fusion_buf_append(r->cap, r->data + r->cap_from,
                                r->pos - r->cap_from);
@@ -291,6 +298,7 @@ emit(struct reader *r, struct fusion_buf *text, uint64_t offset, uint64_t line)
 {
     enum fusion_err rc;
 
+    assert(r->fn && text);
     rc = r->fn(r->ctx, text->data, text->len, offset, line, r->err);
     if (rc)
         r->rc = rc;
@@ -303,6 +311,7 @@ read_array(struct reader *r, struct fusion_buf *elem)
 {
     int c;
 
+    assert(r->pos < r->len && r->data[r->pos] == '[');
     r->pos++;
     r->depth++;
     if (r->depth > r->limits->max_depth)
@@ -333,6 +342,7 @@ read_array(struct reader *r, struct fusion_buf *elem)
         r->pos++;
         c = skip_ws(r);
     }
+    assert(r->depth > 0);
     r->pos++;
     r->depth--;
     return FUSION_OK;
@@ -355,6 +365,7 @@ key_is(const struct fusion_buf *key, const char *name)
 {
     size_t n = strlen(name);
 
+    assert(key);
     return key->len == n + 2 && memcmp(key->data + 1, name, n) == 0;
 }
 
@@ -512,6 +523,7 @@ read_object(struct reader *r, struct fusion_buf *key, struct fusion_buf *value)
     rc = read_members(r, &top, key, value);
     if (rc)
         goto out;
+    assert(r->depth > 0);
     r->pos++;
     r->depth--;
     if (top.has_deferred && top.is_bundle) {
@@ -588,6 +600,7 @@ ingest_read_json(const struct ingest_source *src,
         .err = err,
     };
 
+    assert(limits && fn);
     if (src->f) {
         r.chunk = fusion_malloc(CHUNK_SIZE);
         if (!r.chunk)

@@ -6,6 +6,7 @@
  */
 #include "ingest/ingest.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -53,6 +54,7 @@ add_key(void *ctx, const char *type, const char *value)
     struct key_list *kl = ctx;
     enum fusion_err rc;
 
+    assert(kl && type && value);
     for (size_t i = 0; i < kl->n; i++) {
         if (strcmp(kl->pool.data + kl->offsets[2 * i], type) == 0 &&
             strcmp(kl->pool.data + kl->offsets[2 * i + 1], value) == 0)
@@ -67,6 +69,7 @@ add_key(void *ctx, const char *type, const char *value)
         kl->offsets = offsets;
         kl->cap = cap;
     }
+    assert(kl->n < kl->cap);
     kl->offsets[2 * kl->n] = kl->pool.len;
     rc = fusion_buf_append(&kl->pool, type, strlen(type) + 1);
     if (rc)
@@ -85,6 +88,7 @@ current_batch(struct pipeline *p)
 {
     struct ingest_batch *b = p->batch;
 
+    assert(p->queue);
     if (b && (b->n >= BATCH_RECORDS || b->pool.len >= BATCH_BYTES)) {
         b->bytes_read = p->offset;
         ingest_queue_push(p->queue, b);
@@ -98,6 +102,7 @@ current_batch(struct pipeline *p)
 static enum fusion_err
 add_record(struct ingest_batch *b, struct ingest_rec **out)
 {
+    assert(out && b->n <= b->cap);
     if (b->n == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : BATCH_RECORDS;
         struct ingest_rec *recs = fusion_realloc(b->recs, cap * sizeof(*recs));
@@ -107,6 +112,7 @@ add_record(struct ingest_batch *b, struct ingest_rec **out)
         b->recs = recs;
         b->cap = cap;
     }
+    assert(b->n < b->cap);
     *out = &b->recs[b->n];
     memset(*out, 0, sizeof(**out));
     return FUSION_OK;
@@ -118,6 +124,7 @@ pool_str(struct ingest_batch *b, const char *s, size_t len, size_t *out)
 {
     enum fusion_err rc;
 
+    assert(b && out);
     if (!s) {
         *out = SIZE_MAX;
         return FUSION_OK;
@@ -263,6 +270,7 @@ add_keys(struct ingest_batch *b, const struct key_list *kl,
         b->keys = keys;
         b->keys_cap = cap;
     }
+    assert(b->nkeys + kl->n <= b->keys_cap);
     rec->keys = b->nkeys;
     rec->nkeys = kl->n;
     for (size_t i = 0; i < kl->n && !rc; i++) {
@@ -645,6 +653,8 @@ put_rec(struct consumer *c, const struct ingest_batch *b,
     enum fusion_store_put_result result;
     enum fusion_err rc;
 
+    assert(rec->kind == INGEST_REC_PUT && rec->id < b->pool.len);
+    assert(rec->keys + rec->nkeys <= b->nkeys);
     if (rec->nkeys > c->keys_cap) {
         struct fusion_store_key *keys;
 
@@ -671,6 +681,7 @@ consume_batch(struct consumer *c, const struct ingest_batch *b,
 {
     enum fusion_err rc;
 
+    assert(b->n <= b->cap);
     for (size_t i = 0; i < b->n; i++) {
         const struct ingest_rec *rec = &b->recs[i];
 

@@ -4,6 +4,7 @@
  * storing thread, so that parsing and SQLite work on both cores at once
  * while memory stays bounded by the number of batches.
  */
+#include <assert.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -27,8 +28,10 @@ struct ingest_queue {
 enum fusion_err
 ingest_queue_new(struct ingest_queue **out)
 {
-    struct ingest_queue *q = fusion_calloc(1, sizeof(*q));
+    struct ingest_queue *q;
 
+    assert(out);
+    q = fusion_calloc(1, sizeof(*q));
     if (!q)
         return FUSION_ERR_NOMEM;
     if (pthread_mutex_init(&q->lock, NULL) != 0) {
@@ -71,6 +74,7 @@ ingest_queue_take_empty(struct ingest_queue *q)
     pthread_mutex_lock(&q->lock);
     while (!q->stopped && q->nempty == 0)
         pthread_cond_wait(&q->changed, &q->lock);
+    assert(q->stopped || (q->nempty > 0 && q->nempty <= QUEUE_BATCHES));
     if (!q->stopped)
         b = q->empty[--q->nempty];
     pthread_mutex_unlock(&q->lock);
@@ -85,7 +89,9 @@ ingest_queue_take_empty(struct ingest_queue *q)
 void
 ingest_queue_push(struct ingest_queue *q, struct ingest_batch *b)
 {
+    assert(b);
     pthread_mutex_lock(&q->lock);
+    assert(q->nfull < QUEUE_BATCHES);
     q->full[(q->head + q->nfull) % QUEUE_BATCHES] = b;
     q->nfull++;
     pthread_cond_broadcast(&q->changed);
@@ -110,6 +116,7 @@ ingest_queue_pop(struct ingest_queue *q)
     while (q->nfull == 0 && !q->closed)
         pthread_cond_wait(&q->changed, &q->lock);
     if (q->nfull) {
+        assert(q->nfull <= QUEUE_BATCHES && q->head < QUEUE_BATCHES);
         b = q->full[q->head];
         q->head = (q->head + 1) % QUEUE_BATCHES;
         q->nfull--;
@@ -121,8 +128,11 @@ ingest_queue_pop(struct ingest_queue *q)
 void
 ingest_queue_recycle(struct ingest_queue *q, struct ingest_batch *b)
 {
+    assert(b);
     pthread_mutex_lock(&q->lock);
+    assert(q->nempty < QUEUE_BATCHES);
     q->empty[q->nempty++] = b;
+
     pthread_cond_broadcast(&q->changed);
     pthread_mutex_unlock(&q->lock);
 }

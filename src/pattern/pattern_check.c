@@ -445,11 +445,13 @@ static void
 check_cexpr(struct checker *c, const struct fusion_pattern_cexpr *node)
 {
     if (node->kind == FUSION_PATTERN_CEXPR_CMP) {
+        assert(node->cmp && !node->nkids);
         check_path(c, node->cmp);
         check_hashes(c, node->cmp);
         check_literal(c, node->cmp);
         return;
     }
+    assert(node->nkids >= 2 && node->kids);
     for (size_t i = 0; i < node->nkids; i++)
         check_cexpr(c, node->kids[i]);
 }
@@ -469,6 +471,8 @@ check_qual(struct checker *c, const struct fusion_pattern_qual *q)
                   q->offset);
         break;
     case FUSION_PATTERN_QUAL_STARTSTOP:
+        assert(q->start.kind == FUSION_PATTERN_LIT_TIMESTAMP &&
+               q->stop.kind == FUSION_PATTERN_LIT_TIMESTAMP);
         check_timestamp(c, &q->start, q->offset);
         check_timestamp(c, &q->stop, q->offset);
         if (fusion_ts_compare(&q->start.u.ts.ts, &q->stop.u.ts.ts) >= 0)
@@ -496,6 +500,8 @@ check_obs(struct checker *c, const struct fusion_pattern_obs *node)
             }
         }
     }
+    assert(node->kind == FUSION_PATTERN_OBS_LEAF ? node->cexpr && !node->nkids
+                                                 : node->nkids > 0);
     if (node->kind == FUSION_PATTERN_OBS_LEAF)
         check_cexpr(c, node->cexpr);
     for (size_t i = 0; i < node->nkids; i++)

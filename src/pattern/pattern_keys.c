@@ -117,6 +117,7 @@ cexpr_keys(struct keys_walk *w, const struct fusion_pattern_cexpr *node)
 {
     enum fusion_err rc = FUSION_OK;
 
+    assert(node);
     if (node->kind == FUSION_PATTERN_CEXPR_CMP)
         return cmp_keys(w, node->cmp);
     for (size_t i = 0; !rc && i < node->nkids; i++)
@@ -129,8 +130,10 @@ obs_keys(struct keys_walk *w, const struct fusion_pattern_obs *node)
 {
     enum fusion_err rc = FUSION_OK;
 
+    assert(node);
     if (node->kind == FUSION_PATTERN_OBS_LEAF)
         return cexpr_keys(w, node->cexpr);
+
     for (size_t i = 0; !rc && i < node->nkids; i++)
         rc = obs_keys(w, node->kids[i]);
     return rc;

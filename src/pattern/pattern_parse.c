@@ -46,9 +46,11 @@ chunk_new(size_t cap)
 void *
 pattern_arena_alloc(struct pattern_arena *arena, size_t size)
 {
-    struct pattern_chunk *c = arena->head;
+    struct pattern_chunk *c;
     void *p;
 
+    assert(arena);
+    c = arena->head;
     size = align_up(size ? size : 1);
     if (!c || c->cap - c->used < size) {
         size_t cap = c ? c->cap * 2 : ARENA_MIN_CHUNK;
@@ -61,6 +63,7 @@ pattern_arena_alloc(struct pattern_arena *arena, size_t size)
         c->next = arena->head;
         arena->head = c;
     }
+    assert(c->used <= c->cap && c->cap - c->used >= size);
     p = c->data + c->used;
     c->used += size;
     return p;
@@ -69,8 +72,10 @@ pattern_arena_alloc(struct pattern_arena *arena, size_t size)
 char *
 pattern_arena_strndup(struct pattern_arena *arena, const char *s, size_t n)
 {
-    char *copy = n < SIZE_MAX ? pattern_arena_alloc(arena, n + 1) : NULL;
+    char *copy;
 
+    assert(s || !n);
+    copy = n < SIZE_MAX ? pattern_arena_alloc(arena, n + 1) : NULL;
     if (!copy)
         return NULL;
     if (n)
@@ -122,6 +127,7 @@ nomem(struct parser *p)
 static enum fusion_err
 vec_push(struct parser *p, struct vec *v, const void *item)
 {
+    assert(item && v->elem > 0 && v->n <= v->cap);
     if (v->n == v->cap) {
         size_t cap = v->cap ? v->cap * 2 : 4;
         unsigned char *data;
@@ -144,8 +150,10 @@ vec_push(struct parser *p, struct vec *v, const void *item)
 static void *
 node_new(struct parser *p, size_t size)
 {
-    void *n = pattern_arena_alloc(p->arena, size);
+    void *n;
 
+    assert(size > 0);
+    n = pattern_arena_alloc(p->arena, size);
     if (n)
         memset(n, 0, size);
     return n;
@@ -252,9 +260,12 @@ static enum fusion_err
 decode_hex(struct parser *p, struct fusion_pattern_lit *lit)
 {
     const char *s = tok_text(p) + 2;
-    size_t digits = p->tok.len - 3;
-    unsigned char *dst = pattern_arena_alloc(p->arena, digits / 2 + 1);
+    size_t digits;
+    unsigned char *dst;
 
+    assert(p->tok.kind == TOK_HEX && p->tok.len >= 3);
+    digits = p->tok.len - 3;
+    dst = pattern_arena_alloc(p->arena, digits / 2 + 1);
     if (!dst)
         return nomem(p);
     for (size_t i = 0; i < digits / 2; i++)
@@ -284,11 +295,14 @@ static enum fusion_err
 decode_binary(struct parser *p, struct fusion_pattern_lit *lit)
 {
     const char *s = tok_text(p) + 2;
-    size_t chars = p->tok.len - 3, n = 0;
-    unsigned char *dst = pattern_arena_alloc(p->arena, chars / 4 * 3 + 1);
+    size_t chars, n = 0;
+    unsigned char *dst;
     uint32_t acc = 0;
     unsigned bits = 0;
 
+    assert(p->tok.kind == TOK_BINARY && p->tok.len >= 3);
+    chars = p->tok.len - 3;
+    dst = pattern_arena_alloc(p->arena, chars / 4 * 3 + 1);
     if (!dst)
         return nomem(p);
     for (size_t i = 0; i < chars && s[i] != '='; i++) {
@@ -299,6 +313,7 @@ decode_binary(struct parser *p, struct fusion_pattern_lit *lit)
             dst[n++] = (unsigned char)(acc >> bits & 0xff);
         }
     }
+    assert(n <= chars / 4 * 3);
     dst[n] = '\0';
     lit->kind = FUSION_PATTERN_LIT_BINARY;
     lit->u.str.ptr = (const char *)dst;
@@ -351,6 +366,7 @@ decode_timestamp(struct parser *p, struct fusion_pattern_lit *lit)
     int64_t secs, frac = 0;
     int digits = 0;
 
+    assert(p->tok.kind == TOK_TIMESTAMP);
     secs = days_since_epoch(y, mo, d) * 86400 + two(s + 11) * 3600 +
            two(s + 14) * 60 + two(s + 17);
     for (size_t i = 20; s[19] == '.' && i < n - 1; i++, digits++) {
@@ -370,6 +386,7 @@ decode_timestamp(struct parser *p, struct fusion_pattern_lit *lit)
 static enum fusion_err
 decode_int(struct parser *p, struct fusion_pattern_lit *lit)
 {
+    assert(p->tok.kind == TOK_INT);
     if (fusion_parse_int64(tok_text(p), p->tok.len, &lit->u.i) != FUSION_OK)
         return set_err_at(p, FUSION_ERR_INVALID, p->tok.start,
                           "integer out of range");
@@ -382,6 +399,7 @@ decode_float(struct parser *p, struct fusion_pattern_lit *lit)
 {
     char local[64], *s = local;
 
+    assert(p->tok.kind == TOK_FLOAT);
     if (p->tok.len >= sizeof(local)) {
         s = pattern_arena_alloc(p->arena, p->tok.len + 1);
         if (!s)
@@ -520,6 +538,7 @@ push_index(struct parser *p, struct vec *steps)
     struct fusion_pattern_step step = { .kind = FUSION_PATTERN_STEP_ANY };
     enum fusion_err rc;
 
+    assert(p->tok.kind == TOK_LBRACK);
     rc = advance(p);
     if (rc)
         return rc;
@@ -565,6 +584,7 @@ parse_path(struct parser *p, struct fusion_pattern_path *path)
             break;
         }
     }
+    assert(rc || steps.n > 0);
     path->steps = (struct fusion_pattern_step *)steps.data;
     path->nsteps = steps.n;
     return rc;
@@ -677,6 +697,7 @@ parse_prop_test(struct parser *p, struct fusion_pattern_cexpr **out)
             rc = parse_cexpr(p, FUSION_PATTERN_CEXPR_OR, out);
         if (!rc)
             rc = expect(p, TOK_RPAREN);
+        assert(p->depth > 0);
         p->depth--;
         return rc;
     }
@@ -705,6 +726,8 @@ parse_cexpr(struct parser *p, enum fusion_pattern_cexpr_kind level,
     struct fusion_pattern_cexpr *kid, *node;
     enum fusion_err rc;
 
+    assert(level == FUSION_PATTERN_CEXPR_OR ||
+           level == FUSION_PATTERN_CEXPR_AND);
     if (level == FUSION_PATTERN_CEXPR_OR)
         rc = parse_cexpr(p, FUSION_PATTERN_CEXPR_AND, &kid);
     else
@@ -729,6 +752,7 @@ parse_cexpr(struct parser *p, enum fusion_pattern_cexpr_kind level,
     node = node_new(p, sizeof(*node));
     if (!node || vec_push(p, &kids, &kid))
         return nomem(p);
+    assert(kids.n >= 2);
     node->kind = level;
     node->kids = (struct fusion_pattern_cexpr **)kids.data;
     node->nkids = kids.n;
@@ -748,8 +772,10 @@ static enum fusion_err parse_obs(struct parser *p,
 static enum fusion_err
 parse_within(struct parser *p, struct fusion_pattern_qual *q)
 {
-    enum fusion_err rc = advance(p);
+    enum fusion_err rc;
 
+    assert(p->tok.kind == TOK_WITHIN);
+    rc = advance(p);
     if (rc)
         return rc;
     if ((p->tok.kind != TOK_INT && p->tok.kind != TOK_FLOAT) ||
@@ -758,6 +784,8 @@ parse_within(struct parser *p, struct fusion_pattern_qual *q)
     rc = parse_scalar(p, &q->within);
     if (rc)
         return rc;
+    assert(q->within.kind == FUSION_PATTERN_LIT_INT ||
+           q->within.kind == FUSION_PATTERN_LIT_FLOAT);
     q->within_secs = q->within.kind == FUSION_PATTERN_LIT_INT
                          ? (double)q->within.u.i
                          : q->within.u.f;
@@ -769,8 +797,10 @@ static enum fusion_err
 parse_repeats(struct parser *p, struct fusion_pattern_qual *q)
 {
     struct fusion_pattern_lit lit;
-    enum fusion_err rc = advance(p);
+    enum fusion_err rc;
 
+    assert(p->tok.kind == TOK_REPEATS);
+    rc = advance(p);
     if (rc)
         return rc;
     if (p->tok.kind != TOK_INT || tok_text(p)[0] == '-')
@@ -786,8 +816,10 @@ parse_repeats(struct parser *p, struct fusion_pattern_qual *q)
 static enum fusion_err
 parse_startstop(struct parser *p, struct fusion_pattern_qual *q)
 {
-    enum fusion_err rc = advance(p);
+    enum fusion_err rc;
 
+    assert(p->tok.kind == TOK_START);
+    rc = advance(p);
     if (!rc && p->tok.kind != TOK_TIMESTAMP)
         return syntax_error(p, "a timestamp t'...'");
     if (!rc)
@@ -818,6 +850,7 @@ parse_qualifiers(struct parser *p, struct fusion_pattern_obs **node)
     struct fusion_pattern_obs *target = *node;
     enum fusion_err rc = FUSION_OK;
 
+    assert(target);
     if (!is_qualifier(p->tok.kind))
         return FUSION_OK;
     if (target->nquals) {
@@ -884,6 +917,7 @@ parse_obs_primary(struct parser *p, struct fusion_pattern_obs **out)
         if (!rc)
             rc = expect(p, TOK_RPAREN);
     }
+    assert(p->depth > 0);
     p->depth--;
     if (!rc)
         rc = parse_qualifiers(p, &node);
@@ -947,8 +981,10 @@ parse_obs(struct parser *p, enum fusion_pattern_obs_kind level,
     node = node_new(p, sizeof(*node));
     if (!node || vec_push(p, &kids, &kid))
         return nomem(p);
+    assert(kids.n >= 2);
     node->kind = level;
     node->kids = (struct fusion_pattern_obs **)kids.data;
+
     node->nkids = kids.n;
     node->offset = node->kids[0]->offset;
     *out = node;

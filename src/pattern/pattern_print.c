@@ -275,6 +275,7 @@ print_cexpr(struct fusion_buf *out, const struct fusion_pattern_cexpr *node,
 
     if (node->kind == FUSION_PATTERN_CEXPR_CMP)
         return print_cmp(out, node->cmp);
+    assert(node->nkids >= 2 && node->kids);
     if (paren)
         rc = fusion_buf_putc(out, '(');
     for (size_t i = 0; !rc && i < node->nkids; i++) {
@@ -305,6 +306,7 @@ print_qual(struct fusion_buf *out, const struct fusion_pattern_qual *q)
     case FUSION_PATTERN_QUAL_STARTSTOP:
         break;
     }
+    assert(q->kind == FUSION_PATTERN_QUAL_STARTSTOP);
     rc = fusion_buf_puts(out, " START ");
     if (!rc)
         rc = print_lit(out, &q->start);
@@ -354,6 +356,7 @@ print_obs(struct fusion_buf *out, const struct fusion_pattern_obs *node,
         if (!rc)
             rc = fusion_buf_putc(out, ']');
     } else if (node->kind == FUSION_PATTERN_OBS_GROUP) {
+        assert(node->nkids == 1);
         rc = fusion_buf_putc(out, '(');
         if (!rc)
             rc = print_obs(out, node->kids[0], 0);
@@ -381,10 +384,12 @@ enum fusion_err
 fusion_pattern_print(const struct fusion_pattern *pattern,
                      struct fusion_buf *out)
 {
-    size_t len0 = out->len;
+    size_t len0;
     enum fusion_err rc;
 
-    assert(pattern && pattern->root);
+    assert(pattern && pattern->root && out);
+    len0 = out->len;
+
     rc = print_obs(out, pattern->root, 0);
     if (rc) {
         /* leave the buffer as it was */

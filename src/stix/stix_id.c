@@ -50,6 +50,7 @@ static const struct sco_contrib sco_contribs[] = {
 static int
 compare_contrib(const void *key, const void *elem)
 {
+    assert(key && elem);
     return strcmp(key, ((const struct sco_contrib *)elem)->type);
 }
 
@@ -84,6 +85,7 @@ put_one_hash(const json_t *hashes, struct fusion_buf *out)
     enum fusion_err rc;
     void *it;
 
+    assert(json_is_object(hashes) && json_object_size(hashes) > 0);
     for (size_t i = 0; i < sizeof(preferred) / sizeof(preferred[0]); i++) {
         value = json_object_get(hashes, preferred[i]);
         if (value) {
@@ -114,6 +116,7 @@ put_one_hash(const json_t *hashes, struct fusion_buf *out)
 static bool
 contributes(const json_t *v, const char *prop)
 {
+    assert(prop);
     if (!v || json_is_null(v))
         return false;
     /* an empty hashes dictionary has no hash to choose */
@@ -129,6 +132,7 @@ put_name(const json_t *sco, const struct sco_contrib *c, struct fusion_buf *out,
     enum fusion_err rc;
     size_t count = 0;
 
+    assert(c && c->props[0] && out && count_out);
     rc = fusion_buf_putc(out, '{');
     for (size_t i = 0; !rc && i < SCO_PROPS_MAX && c->props[i]; i++) {
         const char *prop = c->props[i];
@@ -163,7 +167,9 @@ fusion_stix_sco_id(const json_t *sco, char *out)
     enum fusion_err rc;
     size_t count;
 
+    assert(out);
     type = fusion_stix_str(sco, "type");
+
     if (!type)
         return FUSION_ERR_INVALID;
     c = bsearch(type, sco_contribs, sizeof(sco_contribs) / sizeof(*c),

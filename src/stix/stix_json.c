@@ -55,6 +55,7 @@ compare_keys(const char *a, size_t alen, const char *b, size_t blen)
     size_t i = 0;
     unsigned char ca, cb;
 
+    assert((a || !alen) && (b || !blen));
     while (i < n && a[i] == b[i])
         i++;
     if (i == n)
@@ -104,6 +105,7 @@ ctx_grow(struct jcs_ctx *ctx, size_t extra)
     struct jcs_member *items;
     size_t cap = ctx->cap;
 
+    assert(ctx->len <= ctx->cap && ctx->cap > 0);
     if (extra <= ctx->cap - ctx->len)
         return FUSION_OK;
     while (cap - ctx->len < extra) {
@@ -120,6 +122,7 @@ ctx_grow(struct jcs_ctx *ctx, size_t extra)
     }
     if (!items)
         return FUSION_ERR_NOMEM;
+    assert(cap - ctx->len >= extra);
     ctx->items = items;
     ctx->cap = cap;
     return FUSION_OK;
@@ -192,6 +195,7 @@ put_escaped(struct fusion_buf *out, const char *s, size_t len)
         if (rc)
             return rc;
     }
+    assert(run <= len);
     return fusion_buf_append(out, s + run, len - run);
 }
 
@@ -206,6 +210,7 @@ put_string(struct fusion_buf *out, const char *s, size_t len)
     enum fusion_err rc;
     size_t i = 0;
 
+    assert(out && (s || !len));
     while (i < len && !needs_escape((unsigned char)s[i]))
         i++;
     rc = fusion_buf_reserve(out, len + 2);
@@ -256,6 +261,7 @@ shortest_digits(double d, char *digits, int *point)
     size_t n = 0;
     long exp10;
 
+    assert(d > 0 && isfinite(d));
     for (int prec = d < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
         snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, d);
         if (prec == 17 || strtod(tmp, NULL) == d)
@@ -266,6 +272,7 @@ shortest_digits(double d, char *digits, int *point)
         if (*p != '.')
             digits[n++] = *p;
     }
+    assert(n >= 1 && n <= 17);
     while (n > 1 && digits[n - 1] == '0')
         n--;
     e = strchr(tmp, 'e');
@@ -323,6 +330,7 @@ put_real(struct fusion_buf *out, double d)
         o += (size_t)snprintf(text + o, sizeof(text) - o, "e%c%d",
                               n - 1 < 0 ? '-' : '+', abs(n - 1));
     }
+    assert(o < sizeof(text));
     return fusion_buf_append(out, text, o);
 }
 
@@ -343,6 +351,7 @@ put_object(struct jcs_ctx *ctx, const json_t *v, struct fusion_buf *out,
     enum fusion_err rc;
     void *it;
 
+    assert(json_is_object(v));
     rc = ctx_grow(ctx, n);
     if (rc)
         return rc;
@@ -372,6 +381,7 @@ put_object(struct jcs_ctx *ctx, const json_t *v, struct fusion_buf *out,
     }
     if (!rc)
         rc = put_char(out, '}');
+    assert(ctx->len == base + n);
     ctx->len = base;
     return rc;
 }
@@ -383,6 +393,7 @@ put_array(struct jcs_ctx *ctx, const json_t *v, struct fusion_buf *out,
     size_t n = json_array_size(v);
     enum fusion_err rc;
 
+    assert(json_is_array(v));
     rc = put_char(out, '[');
     for (size_t i = 0; !rc && i < n; i++) {
         if (i > 0)
@@ -399,6 +410,7 @@ static enum fusion_err
 put_value(struct jcs_ctx *ctx, const json_t *v, struct fusion_buf *out,
           int depth)
 {
+    assert(ctx && v && out && depth >= 0);
     if (depth > JCS_MAX_DEPTH)
         return FUSION_ERR_LIMIT;
     switch (json_typeof(v)) {
@@ -426,16 +438,20 @@ enum fusion_err
 fusion_stix_canonical(const json_t *v, struct fusion_buf *out)
 {
     struct jcs_ctx ctx;
-    size_t start = out->len;
+    size_t start;
     enum fusion_err rc;
 
+    assert(out);
+    start = out->len;
     if (!v)
         return FUSION_ERR_INVALID;
     ctx.items = ctx.local;
     ctx.len = 0;
     ctx.cap = JCS_LOCAL_MEMBERS;
     rc = put_value(&ctx, v, out, 0);
+    assert(ctx.len == 0);
     if (ctx.items != ctx.local)
+
         fusion_free(ctx.items);
     if (rc && out->data) {
         /* leave the buffer as it was on failure */

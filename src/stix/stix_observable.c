@@ -6,6 +6,7 @@
 #include "stix/stix.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -69,6 +70,7 @@ find_hash(const char *name, size_t len)
     char loose[16];
     size_t n = 0;
 
+    assert(name || !len);
     for (size_t i = 0; i < len; i++) {
         if (name[i] == '-' || name[i] == '_')
             continue;
@@ -76,6 +78,7 @@ find_hash(const char *name, size_t len)
             return NULL;
         loose[n++] = lower(name[i]);
     }
+    assert(n < sizeof(loose));
     loose[n] = '\0';
     for (size_t i = 0; i < sizeof(hash_names) / sizeof(hash_names[0]); i++) {
         if (strcmp(loose, hash_names[i].loose) == 0)
@@ -91,6 +94,7 @@ hash_key_type(const char *name, size_t len, char *type_out, bool *hex_out)
     const struct hash_name *h = find_hash(name, len);
     int n;
 
+    assert(type_out && hex_out);
     *hex_out = h && h->hex;
     if (h)
         n = snprintf(type_out, KEY_TYPE_MAX, "file:%s", h->name);
@@ -102,6 +106,7 @@ hash_key_type(const char *name, size_t len, char *type_out, bool *hex_out)
 static void
 copy_lower(char *out, const char *s, size_t len)
 {
+    assert(out && (s || !len));
     for (size_t i = 0; i < len; i++)
         out[i] = lower(s[i]);
     out[len] = '\0';
@@ -118,6 +123,7 @@ canon_url(const char *s, size_t len, char *out)
     const char *sep = NULL, *host, *end, *at;
     size_t n, scheme_len, port_len = 0;
 
+    assert(s && out);
     for (size_t i = 0; i + 2 < len && !sep; i++) {
         if (s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/')
             sep = s + i;
@@ -149,6 +155,7 @@ canon_url(const char *s, size_t len, char *out)
         out[n++] = '/';
     memcpy(out + n, end, (size_t)(s + len - end));
     n += (size_t)(s + len - end);
+    assert(n < FUSION_STIX_KEY_MAX);
     out[n] = '\0';
     return true;
 }
@@ -167,6 +174,8 @@ canon_ip(int af, const char *s, size_t len, char *out)
     size_t host_len = slash ? (size_t)(slash - s) : len;
     unsigned prefix = 0, max = af == AF_INET ? 32 : 128;
 
+    assert(af == AF_INET || af == AF_INET6);
+    assert(out);
     if (host_len == 0 || host_len >= sizeof(host))
         return false;
     memcpy(host, s, host_len);
@@ -202,6 +211,7 @@ canon_ip(int af, const char *s, size_t len, char *out)
 static bool
 canon_value(const char *type, const char *s, size_t len, bool hex, char *out)
 {
+    assert(type && out);
     if (len == 0 || len >= FUSION_STIX_KEY_MAX)
         return false;
     if (strcmp(type, "ipv4-addr") == 0 && canon_ip(AF_INET, s, len, out))
@@ -235,6 +245,7 @@ emit(fusion_stix_key_fn fn, void *ctx, const char *type, const char *s,
 {
     char value[FUSION_STIX_KEY_MAX];
 
+    assert(fn && type);
     if (!canon_value(type, s, len, hex, value))
         return FUSION_OK;
     return fn(ctx, type, value);
@@ -272,6 +283,7 @@ fusion_stix_observable_keys(const json_t *sco, fusion_stix_key_fn fn, void *ctx)
     const char *type = fusion_stix_str(sco, "type");
     enum fusion_err rc;
 
+    assert(fn);
     if (!type)
         return FUSION_OK;
     if (strcmp(type, "file") == 0)
@@ -307,6 +319,7 @@ fusion_stix_pattern_key(const char *type, const char *path, const char *value,
     size_t len;
     bool hex;
 
+    assert(fn);
     if (!type || !path || !value)
         return FUSION_OK;
     if (strcmp(type, "file") == 0) {
@@ -431,6 +444,7 @@ fusion_stix_guess_key(const char *value, char *type_out, char *out)
     size_t len;
     bool hex;
 
+    assert(type_out && out);
     if (!value)
         return FUSION_ERR_INVALID;
     while (is_space(*value))
@@ -442,6 +456,8 @@ fusion_stix_guess_key(const char *value, char *type_out, char *out)
         return FUSION_ERR_INVALID;
 
     type = guess_type(value, len, out);
+    assert(type);
+
     hex = strncmp(type, "file:", 5) == 0;
     if (strcmp(type, "ipv4-addr") != 0 && strcmp(type, "ipv6-addr") != 0 &&
         !canon_value(type, value, len, hex, out))

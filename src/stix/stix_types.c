@@ -2,6 +2,7 @@
 /* Object kinds, identifiers and the validation report. */
 #include "stix/stix.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,6 +61,7 @@ static const struct type_kind type_kinds[] = {
 static int
 compare_type(const void *key, const void *elem)
 {
+    assert(key && elem);
     return strcmp(key, ((const struct type_kind *)elem)->type);
 }
 
@@ -93,6 +95,7 @@ fusion_stix_kind_of(const json_t *obj)
 const char *
 fusion_stix_str(const json_t *obj, const char *key)
 {
+    assert(key);
     return json_string_value(json_object_get(obj, key));
 }
 
@@ -138,12 +141,14 @@ fusion_stix_id_is_valid(const char *id, const char *type)
 void
 fusion_stix_report_init(struct fusion_stix_report *rep)
 {
+    assert(rep);
     memset(rep, 0, sizeof(*rep));
 }
 
 void
 fusion_stix_report_clear(struct fusion_stix_report *rep)
 {
+    assert(rep && rep->count <= rep->cap);
     for (size_t i = 0; i < rep->count; i++) {
         FUSION_FREE(rep->items[i].path);
         FUSION_FREE(rep->items[i].message);
@@ -170,6 +175,8 @@ fusion_stix_report_add(struct fusion_stix_report *rep,
     char message[512];
     va_list ap;
 
+    assert(rep && fmt);
+    assert(rep->count <= rep->cap);
     if (rep->count == rep->cap) {
         size_t cap = rep->cap ? rep->cap * 2 : 8;
         struct fusion_stix_issue *items;
@@ -183,7 +190,9 @@ fusion_stix_report_add(struct fusion_stix_report *rep,
     va_start(ap, fmt);
     vsnprintf(message, sizeof(message), fmt, ap);
     va_end(ap);
+    assert(rep->count < rep->cap);
     issue = &rep->items[rep->count];
+
     issue->severity = severity;
     issue->path = fusion_strdup(path ? path : "");
     issue->message = fusion_strdup(message);

@@ -88,6 +88,7 @@ static void FUSION_PRINTF(2, 3) path_printf(char *path, const char *fmt, ...)
 {
     va_list ap;
 
+    assert(path && fmt);
     va_start(ap, fmt);
     vsnprintf(path, PATH_MAX_LEN, fmt, ap);
     va_end(ap);
@@ -104,6 +105,7 @@ warn(struct fusion_stix_report *rep, const char *path, const char *msg)
 static enum fusion_err
 set_new(json_t *obj, const char *key, json_t *value)
 {
+    assert(obj && key);
     if (!value)
         return FUSION_ERR_NOMEM;
     return json_object_set_new(obj, key, value) ? FUSION_ERR_NOMEM : FUSION_OK;
@@ -160,6 +162,7 @@ upgrade_labels(json_t *obj, const char *type, struct fusion_stix_report *rep)
     json_t *labels = json_object_get(obj, "labels");
     char msg[128];
 
+    assert(type);
     if (!json_is_array(labels))
         return FUSION_OK;
     for (size_t i = 0; i < sizeof(label_moves) / sizeof(label_moves[0]); i++) {
@@ -196,6 +199,7 @@ name_tlp_marking(json_t *obj, struct fusion_stix_report *rep)
     len = level ? strlen(level) : 0;
     if (len == 0 || len > sizeof(name) - 5)
         return FUSION_OK;
+    assert(4 + len + 1 <= sizeof(name));
     memcpy(name, "TLP:", 4);
     for (size_t i = 0; i <= len; i++)
         name[4 + i] = (char)toupper((unsigned char)level[i]);
@@ -210,6 +214,7 @@ upgrade_defaults(json_t *obj, const char *type, struct fusion_stix_report *rep)
 {
     enum fusion_err rc;
 
+    assert(type);
     if (strcmp(type, "indicator") == 0 &&
         !json_object_get(obj, "pattern_type")) {
         rc = set_new(obj, "pattern_type", json_string("stix"));
@@ -279,6 +284,7 @@ rename_props(json_t *sco, const char *type, const char *base,
     char path[PATH_MAX_LEN], msg[128];
     enum fusion_err rc;
 
+    assert(sco && type && base);
     for (size_t i = 0; i < sizeof(renames) / sizeof(renames[0]); i++) {
         const struct rename *r = &renames[i];
         json_t *v;
@@ -307,6 +313,7 @@ remove_props(json_t *sco, const char *type, const char *base,
     char path[PATH_MAX_LEN], msg[160];
     enum fusion_err rc;
 
+    assert(sco && type && base);
     for (size_t i = 0; i < sizeof(removals) / sizeof(removals[0]); i++) {
         const struct removal *r = &removals[i];
         json_t *holder = sco;
@@ -334,6 +341,7 @@ remove_props(json_t *sco, const char *type, const char *base,
 static bool
 is_ref_name(const char *key, size_t len)
 {
+    assert(key);
     return (len >= 4 && memcmp(key + len - 4, "_ref", 4) == 0) ||
            (len >= 5 && memcmp(key + len - 5, "_refs", 5) == 0);
 }
@@ -341,6 +349,7 @@ is_ref_name(const char *key, size_t len)
 static struct lifted *
 find_local(struct lift *lift, const char *key)
 {
+    assert(lift && key);
     for (size_t i = 0; i < lift->count; i++) {
         if (strcmp(lift->items[i].key, key) == 0)
             return &lift->items[i];
@@ -364,6 +373,7 @@ walk_refs(struct lift *lift, json_t *v, bool is_ref, const char *path,
     const char *key;
     json_t *child;
 
+    assert(lift && path && fn);
     if (json_is_string(v))
         return is_ref ? fn(lift, v, path) : FUSION_OK;
     if (json_is_array(v)) {
@@ -450,6 +460,7 @@ assign_id(struct lift *lift, struct lifted *it, const char *base, bool cycle)
     char uuid[FUSION_UUID_LEN + 1];
     enum fusion_err rc = FUSION_ERR_NOTFOUND;
 
+    assert(it && it->sco && !it->done && base);
     if (!cycle) {
         rc = walk_refs(lift, it->sco, false, base, rewrite_ref_quiet);
         if (rc)
@@ -493,6 +504,7 @@ assign_ids(struct lift *lift)
     while (left > 0) {
         bool progress = false;
 
+        assert(left <= lift->count);
         for (size_t i = 0; i < lift->count; i++) {
             struct lifted *it = &lift->items[i];
 
@@ -529,6 +541,7 @@ prepare_sco(struct lift *lift, const char *key, json_t *value,
     const char *type = fusion_stix_str(value, "type");
     enum fusion_err rc;
 
+    assert(lift && key && it && !it->sco);
     path_printf(base, "objects.%s", key);
     if (!json_is_object(value) || !type) {
         if (!lift->rep)
@@ -558,8 +571,10 @@ prepare_sco(struct lift *lift, const char *key, json_t *value,
 static bool
 selects(const json_t *selectors, const char *key)
 {
-    size_t klen = strlen(key);
+    size_t klen;
 
+    assert(key);
+    klen = strlen(key);
     for (size_t i = 0; i < json_array_size(selectors); i++) {
         const char *s = json_string_value(json_array_get(selectors, i));
 
@@ -579,6 +594,7 @@ add_marking(json_t *sco, const json_t *marking_ref)
 {
     json_t *refs = json_object_get(sco, "object_marking_refs");
 
+    assert(sco);
     if (!json_is_string(marking_ref))
         return FUSION_OK;
     if (!refs) {
@@ -601,6 +617,7 @@ carry_markings(const json_t *od, struct lifted *it)
     const json_t *granular = json_object_get(od, "granular_markings");
     enum fusion_err rc = FUSION_OK;
 
+    assert(it && it->sco && it->key);
     for (size_t i = 0; !rc && i < json_array_size(refs); i++)
         rc = add_marking(it->sco, json_array_get(refs, i));
     for (size_t i = 0; !rc && i < json_array_size(granular); i++) {
@@ -667,6 +684,7 @@ commit_lift(struct lift *lift, json_t *od, json_t *new_objects)
     enum fusion_err rc = FUSION_ERR_NOMEM;
     json_t *refs;
 
+    assert(json_is_array(new_objects));
     mark_duplicates(lift);
     refs = json_array();
     if (!refs)
@@ -719,6 +737,7 @@ lift_objects(json_t *od, json_t *new_objects, struct fusion_stix_report *rep)
         return FUSION_ERR_NOMEM;
     json_object_foreach(objects, key, value)
     {
+        assert(lift.count < json_object_size(objects));
         rc = prepare_sco(&lift, key, value, &lift.items[lift.count]);
         if (lift.items[lift.count].sco)
             lift.count++;

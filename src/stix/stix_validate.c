@@ -33,6 +33,7 @@ fusion_stix_issue(struct stix_vctx *c, enum fusion_stix_severity sev,
     char message[512];
     va_list ap;
 
+    assert(c && c->rep && fmt);
     va_start(ap, fmt);
     vsnprintf(message, sizeof(message), fmt, ap);
     va_end(ap);
@@ -45,8 +46,11 @@ fusion_stix_issue(struct stix_vctx *c, enum fusion_stix_severity sev,
 static void
 path_append(struct stix_vctx *c, const char *s, size_t len)
 {
-    size_t room = sizeof(c->path) - 1 - c->plen;
+    size_t room;
 
+    assert(c->plen < sizeof(c->path));
+    assert(s || !len);
+    room = sizeof(c->path) - 1 - c->plen;
     if (len > room)
         len = room;
     memcpy(c->path + c->plen, s, len);
@@ -59,6 +63,7 @@ fusion_stix_path_key(struct stix_vctx *c, const char *key)
 {
     size_t old = c->plen;
 
+    assert(key);
     if (old)
         path_append(c, ".", 1);
     path_append(c, key, strlen(key));
@@ -76,6 +81,7 @@ fusion_stix_path_index(struct stix_vctx *c, size_t index)
         digits[--n] = (char)('0' + index % 10);
         index /= 10;
     } while (index);
+    assert(n > 0);
     digits[--n] = '[';
     path_append(c, digits + n, sizeof(digits) - n);
     return old;
@@ -115,6 +121,7 @@ fusion_stix_json_type(const json_t *v)
 void
 fusion_stix_wrong_type(struct stix_vctx *c, const char *want, const json_t *v)
 {
+    assert(want);
     fusion_stix_issue(c, ERR, "expected %s, got %s", want,
                       fusion_stix_json_type(v));
 }
@@ -147,6 +154,7 @@ has_suffix(const char *s, size_t len, const char *suffix)
 {
     size_t n = strlen(suffix);
 
+    assert(s);
     return len >= n && memcmp(s + len - n, suffix, n) == 0;
 }
 
@@ -204,6 +212,7 @@ dict_key_is_valid(const char *s, size_t len)
 static bool
 is_reserved(const char *name)
 {
+    assert(name);
     switch (name[0]) {
     case 'a':
         return strcmp(name, "action") == 0;
@@ -329,6 +338,7 @@ fusion_stix_check_order(struct stix_vctx *c, const json_t *obj,
     int order;
     size_t old;
 
+    assert(c && earlier && later);
     if (!get_ts(obj, earlier, &a) || !get_ts(obj, later, &b))
         return;
     order = fusion_ts_compare(&b, &a);
@@ -348,6 +358,7 @@ check_ts(struct stix_vctx *c, const json_t *v, enum stix_ptype type)
     const char *s = json_string_value(v);
     struct fusion_ts tv;
 
+    assert(type == STIX_P_TS || type == STIX_P_TS_MS || type == STIX_P_TS_SEC);
     if (!s) {
         fusion_stix_wrong_type(c, "a timestamp string", v);
         return;
@@ -404,6 +415,7 @@ ref_target_allowed(const struct stix_ref_rule *r, const char *id)
     size_t len = (size_t)(sep - id);
     unsigned cls;
 
+    assert(r);
     assert(sep && len < sizeof(type));
     memcpy(type, id, len);
     type[len] = '\0';
@@ -458,6 +470,7 @@ fusion_stix_check_each(struct stix_vctx *c, const json_t *v,
     const json_t *item;
     size_t i, old;
 
+    assert(fn);
     if (!fusion_stix_check_list(c, v))
         return;
     json_array_foreach(v, i, item)
@@ -491,6 +504,8 @@ check_list_items(struct stix_vctx *c, const struct stix_prop_rule *rule,
     const json_t *item;
     size_t i, old;
 
+    assert(rule->type == STIX_P_REFS || rule->type == STIX_P_STRINGS ||
+           rule->type == STIX_P_VOCABS);
     if (!fusion_stix_check_list(c, v))
         return;
     json_array_foreach(v, i, item)
@@ -550,6 +565,7 @@ hash_value_is_valid(const char *alg, const char *s, size_t len)
         { "SHA-512", 128 }, { "SHA3-256", 64 }, { "SHA3-512", 128 },
     };
 
+    assert(alg && s);
     for (size_t i = 0; i < sizeof(hex_len) / sizeof(hex_len[0]); i++) {
         if (strcmp(alg, hex_len[i].alg) == 0)
             return len == hex_len[i].len && hex_is_valid(s, len);
@@ -626,6 +642,7 @@ check_int(struct stix_vctx *c, const struct stix_prop_rule *rule,
 {
     json_int_t n;
 
+    assert(rule);
     if (!json_is_integer(v)) {
         fusion_stix_wrong_type(c, "an integer", v);
         return;
@@ -646,6 +663,7 @@ check_number(struct stix_vctx *c, const struct stix_prop_rule *rule,
 {
     double d;
 
+    assert(rule);
     if (!json_is_number(v)) {
         fusion_stix_wrong_type(c, "a number", v);
         return;
@@ -662,6 +680,7 @@ check_string_form(struct stix_vctx *c, const json_t *v, enum stix_ptype type)
     const char *s = json_string_value(v);
     size_t len = json_string_length(v);
 
+    assert(type == STIX_P_HEX || type == STIX_P_BINARY || type == STIX_P_URL);
     if (!s) {
         fusion_stix_wrong_type(c, "a string", v);
         return;
@@ -710,8 +729,10 @@ void
 fusion_stix_check_value(struct stix_vctx *c, const struct stix_prop_rule *rule,
                         const json_t *v)
 {
-    size_t errors = c->rep->errors;
+    size_t errors;
 
+    assert(c && c->rep && rule);
+    errors = c->rep->errors;
     switch (rule->type) {
     case STIX_P_TS:
     case STIX_P_TS_MS:
@@ -765,6 +786,7 @@ check_custom_value(struct stix_vctx *c, const json_t *v, int depth)
     const json_t *item;
     size_t i, old;
 
+    assert(depth >= 1);
     if (depth > DEPTH_MAX) {
         fusion_stix_issue(c, ERR, "value is nested deeper than %d levels",
                           DEPTH_MAX);
@@ -848,8 +870,10 @@ check_custom_prop(struct stix_vctx *c, const char *name, const json_t *v)
 {
     static const struct stix_prop_rule hex = { .type = STIX_P_HEX };
     static const struct stix_prop_rule bin = { .type = STIX_P_BINARY };
-    size_t len = strlen(name);
+    size_t len;
 
+    assert(name);
+    len = strlen(name);
     /* Suffixes carry a type for custom properties (sections 2.1 to 2.3). */
     if (has_suffix(name, len, "_hex"))
         fusion_stix_check_value(c, &hex, v);
@@ -876,6 +900,7 @@ find_rule(const struct stix_prop_rule *rules, size_t n, const char *name)
 {
     size_t lo = 0, hi = n;
 
+    assert(name && (rules || n == 0));
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         const char *cand = rules[mid].name;
@@ -927,6 +952,7 @@ fusion_stix_require(struct stix_vctx *c, const json_t *obj,
 {
     size_t old;
 
+    assert(c);
     for (; names && *names; names++) {
         if (json_object_get(obj, *names))
             continue;
@@ -969,6 +995,7 @@ fusion_stix_check_members(struct stix_vctx *c, const json_t *obj,
     const json_t *v;
     size_t old;
 
+    assert(c);
     STIX_OBJECT_FOREACH(obj, key, v)
     {
         old = fusion_stix_path_key(c, key);
@@ -1084,6 +1111,7 @@ static void
 check_common_prop(struct stix_vctx *c, const struct stix_prop_rule *r,
                   const json_t *v)
 {
+    assert(r && r->classes);
     if (!(r->classes & c->cls)) {
         fusion_stix_issue(c, ERR,
                           "property '%s' is not defined for %s "
@@ -1104,6 +1132,7 @@ check_property(struct stix_vctx *c, const struct stix_type_rule *trule,
 {
     const struct stix_prop_rule *r;
 
+    assert(key);
     if (!check_member_basics(c, key, v))
         return;
     r = find_rule(common_rules, sizeof(common_rules) / sizeof(common_rules[0]),
@@ -1161,22 +1190,29 @@ check_type_and_id(struct stix_vctx *c, const json_t *obj)
     const json_t *id = json_object_get(obj, "id");
     const char *s;
     size_t old;
+    bool ok;
 
+    /*
+     * Whether the type is usable is decided here, not from the report:
+     * a report that could not grow (out of memory) records nothing.
+     */
+    ok =
+        json_is_string(type) &&
+        type_name_is_valid(json_string_value(type), json_string_length(type)) &&
+        strcmp(json_string_value(type), "action") != 0;
     old = fusion_stix_path_key(c, "type");
     if (!type)
         fusion_stix_issue(c, ERR, "required property 'type' is missing");
     else if (!json_is_string(type))
         fusion_stix_wrong_type(c, "a string", type);
-    else if (!type_name_is_valid(json_string_value(type),
-                                 json_string_length(type)) ||
-             strcmp(json_string_value(type), "action") == 0)
+    else if (!ok)
         fusion_stix_issue(c, ERR,
                           "type '%.*s' must be 3 to 250 characters of a-z, "
                           "0-9 and '-', starting with a letter, without "
                           "\"--\"",
                           Q(json_string_value(type)));
     fusion_stix_path_pop(c, old);
-    if (c->rep->errors > c->errors0)
+    if (!ok)
         return false;
     c->type = json_string_value(type);
     old = fusion_stix_path_key(c, "id");
@@ -1211,8 +1247,10 @@ check_bundle(struct stix_vctx *c, const json_t *obj)
 static unsigned
 class_of(const json_t *obj, const char *type)
 {
-    unsigned cls = class_of_type(type);
+    unsigned cls;
 
+    assert(type);
+    cls = class_of_type(type);
     if (cls)
         return cls;
     return fusion_stix_kind_of(obj) == FUSION_STIX_KIND_SDO ? STIX_CL_SDO
@@ -1245,8 +1283,10 @@ validate_object(struct stix_vctx *c, const json_t *obj)
 void
 fusion_stix_validate_nested(struct stix_vctx *c, const json_t *obj)
 {
-    struct stix_vctx sub = *c;
+    struct stix_vctx sub;
 
+    assert(c && c->rep);
+    sub = *c;
     if (!json_is_object(obj)) {
         fusion_stix_wrong_type(c, "an object", obj);
         return;
@@ -1261,9 +1301,12 @@ fusion_stix_validate_nested(struct stix_vctx *c, const json_t *obj)
 enum fusion_err
 fusion_stix_validate(const json_t *obj, struct fusion_stix_report *rep)
 {
-    struct stix_vctx c = { .rep = rep, .obj = obj, .errors0 = rep->errors };
+    struct stix_vctx c;
 
+    assert(rep);
+    c = (struct stix_vctx){ .rep = rep, .obj = obj, .errors0 = rep->errors };
     if (!json_is_object(obj))
+
         fusion_stix_issue(&c, ERR, "a STIX object must be a JSON object");
     else
         validate_object(&c, obj);

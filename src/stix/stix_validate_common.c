@@ -4,6 +4,7 @@
  * external references, granular markings, extensions, and the rules of
  * marking definitions (STIX 2.1 sections 2.6, 2.8, 7.2 and 7.3).
  */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,6 +38,7 @@ has_suffix(const char *s, size_t len, const char *suffix)
 {
     size_t n = strlen(suffix);
 
+    assert(s);
     return len >= n && memcmp(s + len - n, suffix, n) == 0;
 }
 
@@ -202,6 +204,7 @@ select_step(const json_t *cur, const char *comp, size_t len)
 {
     char key[256];
 
+    assert(comp && len > 0);
     if (len >= 3 && comp[0] == '[' && comp[len - 1] == ']') {
         size_t idx = 0;
 
@@ -225,6 +228,7 @@ selector_resolves(const json_t *root, const char *sel)
     const json_t *cur = root;
     const char *p = sel;
 
+    assert(sel);
     while (cur) {
         const char *dot = strchr(p, '.');
         size_t len = dot ? (size_t)(dot - p) : strlen(p);
@@ -361,6 +365,7 @@ check_extension(struct stix_vctx *c, const char *key, const json_t *v)
 {
     const struct stix_type_rule *rule = NULL;
 
+    assert(key);
     if (fusion_stix_id_is_valid(key, "extension-definition")) {
         rule = &ext_def_use_rule;
     } else if (c->cls == STIX_CL_MD) {

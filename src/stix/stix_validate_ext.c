@@ -3,6 +3,7 @@
  * Validation rules of the predefined SCO extensions (STIX 2.1 section 6:
  * file, network-traffic, process and user-account extensions).
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,7 @@ check_dict_members(struct stix_vctx *c, const json_t *v,
     const json_t *val;
     size_t old;
 
+    assert(val_ok && what);
     STIX_OBJECT_FOREACH(v, key, val)
     {
         old = fusion_stix_path_key(c, key);
@@ -55,6 +57,7 @@ check_object_list(struct stix_vctx *c, const json_t *v,
     const json_t *item;
     size_t i, old;
 
+    assert(rule);
     if (!json_is_array(v)) {
         fusion_stix_issue(c, ERR, "expected a list, got %s",
                           fusion_stix_json_type(v));
@@ -452,6 +455,8 @@ static const struct ext_rule ext_rules[] = {
 const struct stix_type_rule *
 fusion_stix_ext_rule(const char *type, const char *key)
 {
+    assert(type && key);
+
     for (size_t i = 0; i < sizeof(ext_rules) / sizeof(ext_rules[0]); i++) {
         if (strcmp(key, ext_rules[i].rule.type) == 0 &&
             strcmp(type, ext_rules[i].owner) == 0)

@@ -90,8 +90,10 @@ static void
 issue_at(struct stix_vctx *c, const char *key, enum fusion_stix_severity sev,
          const char *msg)
 {
-    size_t old = fusion_stix_path_key(c, key);
+    size_t old;
 
+    assert(key && msg);
+    old = fusion_stix_path_key(c, key);
     fusion_stix_issue(c, sev, "%s", msg);
     fusion_stix_path_pop(c, old);
 }
@@ -116,6 +118,7 @@ check_object_list(struct stix_vctx *c, const json_t *v,
     const json_t *item;
     size_t i, old;
 
+    assert(rule);
     if (!json_is_array(v)) {
         fusion_stix_issue(c, ERR, "expected a list, got %s",
                           fusion_stix_json_type(v));
@@ -141,7 +144,9 @@ static void
 check_sub_object(struct stix_vctx *c, const json_t *v,
                  const struct stix_type_rule *rule)
 {
+    assert(rule);
     fusion_stix_check_members(c, v, rule);
+
     if (rule->check)
         rule->check(c, v);
 }

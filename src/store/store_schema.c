@@ -67,6 +67,7 @@ static const struct store_step schema_steps[] = {
 const struct store_step *
 store_schema_steps(size_t *n_out)
 {
+    assert(n_out);
     *n_out = sizeof(schema_steps) / sizeof(schema_steps[0]);
     return schema_steps;
 }
@@ -77,6 +78,7 @@ fusion_store_schema_version(void)
     size_t n;
     const struct store_step *steps = store_schema_steps(&n);
 
+    assert(n > 0);
     return steps[n - 1].version;
 }
 
@@ -85,6 +87,7 @@ db_fail(sqlite3 *db, struct fusion_error *err, const char *what)
 {
     enum fusion_err code;
 
+    assert(db && what);
     code =
         sqlite3_errcode(db) == SQLITE_NOMEM ? FUSION_ERR_NOMEM : FUSION_ERR_DB;
     return fusion_error_set(err, code, "%s: %s", what, sqlite3_errmsg(db));
@@ -96,6 +99,7 @@ store_schema_read_version(sqlite3 *db, int *out, struct fusion_error *err)
     sqlite3_stmt *stmt = NULL;
     int rc;
 
+    assert(db && out);
     if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, NULL))
         return db_fail(db, err, "read schema version");
     rc = sqlite3_step(stmt);
@@ -113,6 +117,7 @@ set_version(sqlite3 *db, int version, struct fusion_error *err)
 {
     char sql[64];
 
+    assert(version > 0);
     /* PRAGMA takes no bound parameters; the value is our own integer. */
     snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version);
     if (sqlite3_exec(db, sql, NULL, NULL, NULL))
@@ -126,6 +131,7 @@ run_steps(sqlite3 *db, const struct store_step *steps, size_t nsteps, int from,
 {
     char what[64];
 
+    assert(steps && applied);
     for (size_t i = 0; i < nsteps; i++) {
         assert(steps[i].version == (int)i + 1);
         if (steps[i].version <= from)
@@ -148,8 +154,9 @@ store_schema_migrate(sqlite3 *db, const struct store_step *steps, size_t nsteps,
     size_t applied = 0;
     int target, version;
 
-    assert(nsteps > 0);
+    assert(db && steps && nsteps > 0);
     target = steps[nsteps - 1].version;
+
     if (applied_out)
         *applied_out = 0;
     /*

@@ -134,6 +134,7 @@ db_fail(sqlite3 *db, struct fusion_error *err, const char *fmt, ...)
     enum fusion_err code;
     va_list ap;
 
+    assert(db && fmt);
     va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
@@ -168,8 +169,10 @@ id_hash(const char *id)
 static int
 step_done(sqlite3_stmt *stmt)
 {
-    int rc = sqlite3_step(stmt);
+    int rc;
 
+    assert(stmt);
+    rc = sqlite3_step(stmt);
     if (rc == SQLITE_DONE)
         rc = SQLITE_OK;
     sqlite3_reset(stmt);
@@ -179,6 +182,7 @@ step_done(sqlite3_stmt *stmt)
 static enum fusion_err
 prepare_all(struct fusion_store *store, struct fusion_error *err)
 {
+    assert(store->db);
     for (int i = 0; i < STMT_COUNT; i++) {
         if (sqlite3_prepare_v3(store->db, stmt_sql[i], -1,
                                SQLITE_PREPARE_PERSISTENT, &store->stmts[i],
@@ -329,6 +333,7 @@ fusion_store_open(const char *path, unsigned flags, struct fusion_store **out,
 static void
 forget_key_types(struct fusion_store *store)
 {
+    assert(store->nkey_types <= STORE_KEY_TYPES_CACHED);
     for (size_t i = 0; i < store->nkey_types; i++)
         FUSION_FREE(store->key_types[i].name);
     store->nkey_types = 0;
@@ -341,6 +346,7 @@ forget_key_types(struct fusion_store *store)
 static void
 end_txn(struct fusion_store *store, bool committed)
 {
+    assert(store->in_txn);
     for (int i = 0; i < STMT_COUNT; i++) {
         if (store->stmts[i])
             sqlite3_reset(store->stmts[i]);
@@ -380,6 +386,7 @@ seed_date_added(struct fusion_store *store, struct fusion_error *err)
     sqlite3_stmt *stmt = store->stmts[STMT_MAX_ADDED];
     int64_t max = 0;
 
+    assert(store->in_txn);
     if (sqlite3_step(stmt) != SQLITE_ROW) {
         sqlite3_reset(stmt);
         return db_fail(store->db, err, "read last date added");
@@ -395,6 +402,7 @@ static enum fusion_err
 keep_source(struct fusion_store *store,
             const struct fusion_store_source *source, struct fusion_error *err)
 {
+    assert(!store->source_kind && !store->source_name);
     if (!source)
         return FUSION_OK;
     if (!source->kind)
@@ -467,6 +475,7 @@ source_id(struct fusion_store *store, struct fusion_error *err)
     sqlite3_stmt *add = store->stmts[STMT_SOURCE_ADD];
     sqlite3_stmt *find = store->stmts[STMT_SOURCE_FIND];
 
+    assert(store->in_txn);
     if (store->source_id || !store->source_kind)
         return FUSION_OK;
     sqlite3_bind_text(add, 1, store->source_kind, -1, SQLITE_STATIC);
@@ -546,6 +555,7 @@ key_type_code(struct fusion_store *store, const char *name, sqlite3_int64 *out,
         *out = sqlite3_last_insert_rowid(store->db);
     }
 
+    assert(store->nkey_types <= STORE_KEY_TYPES_CACHED);
     if (store->nkey_types == STORE_KEY_TYPES_CACHED)
         return FUSION_OK;
     slot = &store->key_types[store->nkey_types];
@@ -570,6 +580,7 @@ add_keys(struct fusion_store *store, const struct fusion_store_object *obj,
     sqlite3_int64 code = 0;
     enum fusion_err rc;
 
+    assert(obj->keys || !obj->nkeys);
     for (size_t i = 0; i < obj->nkeys; i++) {
         const struct fusion_store_key *key = &obj->keys[i];
 
@@ -589,6 +600,7 @@ add_keys(struct fusion_store *store, const struct fusion_store_object *obj,
 static int64_t
 next_date_added(struct fusion_store *store, int64_t now)
 {
+    assert(store->in_txn);
     if (now <= store->last_added)
         now = store->last_added + 1;
     store->last_added = now;
@@ -623,6 +635,7 @@ insert_version(struct fusion_store *store,
     enum fusion_err rc;
     int64_t added;
 
+    assert(obj->id && obj->type && obj->json && ex);
     rc = source_id(store, err);
     if (rc)
         return rc;
@@ -659,6 +672,7 @@ find_current(struct fusion_store *store, const char *id, struct existing *ex,
     int64_t added;
     int rc;
 
+    assert(id && ex && !ex->has_current && ex->nversions == 0);
     sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 2, ex->id_hash);
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -737,6 +751,7 @@ put_known(struct fusion_store *store, const struct fusion_store_object *obj,
     sqlite3_stmt *clear = store->stmts[STMT_CLEAR_CURRENT];
     enum fusion_err rc;
 
+    assert(ex->has_current && result);
     rc = find_version(store, obj, ex, err);
     if (rc)
         return rc;
@@ -824,8 +839,10 @@ static enum fusion_err
 stmt_borrow(struct fusion_store *store, enum store_stmt which,
             sqlite3_stmt **out, struct fusion_error *err)
 {
-    sqlite3_stmt *stmt = store->stmts[which];
+    sqlite3_stmt *stmt;
 
+    assert(which < STMT_COUNT && out);
+    stmt = store->stmts[which];
     if (!sqlite3_stmt_busy(stmt)) {
         *out = stmt;
         return FUSION_OK;
@@ -839,6 +856,7 @@ static void
 stmt_return(struct fusion_store *store, enum store_stmt which,
             sqlite3_stmt *stmt)
 {
+    assert(which < STMT_COUNT);
     if (stmt == store->stmts[which]) {
         sqlite3_reset(stmt);
         sqlite3_clear_bindings(stmt);
@@ -858,6 +876,7 @@ each_row(struct fusion_store *store, sqlite3_stmt *stmt, fusion_store_row_fn fn,
     struct fusion_store_row row;
     int rc, stop;
 
+    assert(stmt && fn && count);
     *count = 0;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         read_row(stmt, 0, &row);
@@ -930,6 +949,7 @@ struct search {
 static void
 add_sql(struct search *s, const char *text)
 {
+    assert(text);
     if (!s->rc)
         s->rc = fusion_buf_puts(&s->sql, text);
 }
@@ -951,6 +971,7 @@ static void
 add_text_list(struct search *s, const char *column, const char *const *vals,
               size_t n)
 {
+    assert(column && (vals || !n));
     if (!n)
         return;
     add_sql(s, " AND ");
@@ -975,6 +996,7 @@ add_ids_filter(struct search *s, const char *const *ids, size_t n)
 {
     char num[24];
 
+    assert(ids || !n);
     if (!n)
         return;
     add_sql(s, " AND o.id_hash IN (");
@@ -1278,7 +1300,9 @@ count_types(struct fusion_store *store, struct fusion_store_stats *st,
     uint64_t current;
     int step;
 
+    assert(st);
     rc = stmt_borrow(store, STMT_STATS_TYPES, &stmt, err);
+
     if (rc)
         return rc;
     while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {

@@ -613,6 +613,33 @@ test_validate_reports_nomem(void **state)
     json_decref(obj);
 }
 
+/* A missing or bad type whose issue cannot be recorded still stops. */
+static void
+test_validate_nomem_without_type(void **state)
+{
+    static const char *const texts[] = {
+        "{\"id\":\"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f\"}",
+        "{\"type\":5}",
+        "{\"type\":\"--\"}",
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        struct fusion_stix_report rep;
+        json_t *obj = json_loads(texts[i], 0, NULL);
+        enum fusion_err rc;
+
+        assert_non_null(obj);
+        fusion_stix_report_init(&rep);
+        fusion_alloc_fail_after(0);
+        rc = fusion_stix_validate(obj, &rep);
+        fusion_alloc_fail_after(-1);
+        assert_int_equal(rc, FUSION_ERR_NOMEM);
+        fusion_stix_report_release(&rep);
+        json_decref(obj);
+    }
+}
+
 static void
 test_validate_checks_nested_objects_container(void **state)
 {
@@ -643,6 +670,7 @@ main(void)
         cmocka_unit_test(test_validate_judges_each_object_alone),
         cmocka_unit_test(test_validate_quotes_bad_value),
         cmocka_unit_test(test_validate_reports_nomem),
+        cmocka_unit_test(test_validate_nomem_without_type),
         cmocka_unit_test(test_validate_checks_nested_objects_container),
     };
 
