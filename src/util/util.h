@@ -179,8 +179,7 @@ void *fusion_arena_calloc(struct fusion_arena *arena, size_t n, size_t size);
 
 /* Copies s, or its first n bytes, and a NUL into the arena; NULL on failure. */
 char *fusion_arena_strdup(struct fusion_arena *arena, const char *s);
-char *fusion_arena_strndup(struct fusion_arena *arena, const char *s,
-                           size_t n);
+char *fusion_arena_strndup(struct fusion_arena *arena, const char *s, size_t n);
 
 /* Bytes taken from the allocator so far, block headers included. */
 size_t fusion_arena_used(const struct fusion_arena *arena);

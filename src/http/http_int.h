@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Shared internals of the HTTP server: routes, requests, responses. */
+#ifndef FUSION_HTTP_INT_H
+#define FUSION_HTTP_INT_H
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <sys/socket.h>
+
+#include "http/http.h"
+
+/* One segment of a route pattern: a literal or a "{name}" parameter. */
+struct http_seg {
+    char *text;
+    bool is_param;
+};
+
+struct http_route {
+    char *method;
+    struct http_seg *segs;
+    size_t nsegs;
+    fusion_http_handler_fn fn;
+    void *ctx;
+};
+
+struct http_pair {
+    const char *name;
+    const char *value;
+};
+
+struct http_header {
+    struct http_header *next;
+    const char *name;
+    const char *value;
+};
+
+struct fusion_http_response {
+    unsigned status;
+    struct http_header *headers;
+    struct fusion_buf body;
+    struct fusion_arena *arena;
+};
+
+struct fusion_http_request {
+    struct fusion_http_server *server;
+    struct MHD_Connection *conn;
+    struct fusion_arena arena;
+    const struct http_route *route;
+    const char *method;
+    const char *path;
+    struct http_pair *params;
+    size_t nparams;
+    struct http_pair *query;
+    size_t nquery;
+    struct fusion_buf body;
+    struct fusion_http_response resp;
+    char id[FUSION_UUID_LEN + 1];
+    char peer[INET6_ADDRSTRLEN];
+    int64_t start_ns;
+    /* status and body length actually queued, for the access log */
+    unsigned sent_status;
+    size_t sent_bytes;
+    bool responded;
+};
+
+struct fusion_http_server {
+    struct fusion_http_config cfg;
+    char *bind_address;
+    char *error_content_type;
+    struct sockaddr_storage addr;
+    bool ipv6;
+    char *tls_cert;
+    char *tls_key;
+    struct http_route *routes;
+    size_t nroutes;
+    struct MHD_Daemon *daemon;
+    uint16_t port;
+    /* requests between their first callback and their completion */
+    pthread_mutex_t lock;
+    pthread_cond_t idle;
+    size_t active;
+};
+
+/* Outcome of looking a request up in the route table. */
+enum http_match {
+    HTTP_MATCH_FOUND,
+    HTTP_MATCH_NO_PATH,
+    HTTP_MATCH_BAD_METHOD,
+    HTTP_MATCH_BAD_ENCODING,
+    HTTP_MATCH_NOMEM,
+};
+
+FUSION_NODISCARD enum fusion_err http_route_parse(struct http_route *route,
+                                                  const char *method,
+                                                  const char *pattern,
+                                                  struct fusion_error *err);
+
+void http_route_release(struct http_route *route);
+
+/*
+ * Finds the route for req->method and req->path and fills req->route and
+ * req->params. For HTTP_MATCH_BAD_METHOD, *allow_out gets the methods
+ * the path does accept, comma-separated, from req's arena.
+ */
+enum http_match http_route_find(struct fusion_http_request *req,
+                                const char **allow_out);
+
+/*
+ * Percent-decodes s[0..len) into out (room for len + 1 bytes), with "+"
+ * as a space when plus is set. FUSION_ERR_INVALID for a malformed escape
+ * or an encoded NUL.
+ */
+FUSION_NODISCARD enum fusion_err http_decode(const char *s, size_t len,
+                                             bool plus, char *out);
+
+/* Empties a response's headers and body and forgets its status. */
+void http_response_reset(struct fusion_http_response *resp);
+
+#endif

@@ -1,0 +1,719 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The server: configuration, libmicrohttpd callbacks, limits, error
+ * responses, the access log and graceful shutdown.
+ */
+#include "http/http.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http/http_int.h"
+
+/* PEM files are small; a larger one is a configuration mistake. */
+#define TLS_FILE_MAX ((size_t)1 << 20)
+
+/*
+ * TLS 1.2 and 1.3 only (TAXII 2.1 section 1.6.6 requires 1.2 and
+ * recommends 1.3), in GnuTLS priority syntax.
+ */
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
+static const char oom_body[] =
+    "{\"title\": \"out of memory\", \"http_status\": \"500\"}";
+
+/*
+ * Configuration
+ */
+
+static void
+apply_defaults(struct fusion_http_config *cfg)
+{
+    long cores;
+
+    if (!cfg->threads) {
+        cores = sysconf(_SC_NPROCESSORS_ONLN);
+        cfg->threads = cores > 0 ? (unsigned)cores : 1;
+    }
+    if (!cfg->max_body_bytes)
+        cfg->max_body_bytes = FUSION_HTTP_DEFAULT_MAX_BODY;
+    if (!cfg->max_response_bytes)
+        cfg->max_response_bytes = FUSION_HTTP_DEFAULT_MAX_RESPONSE;
+    if (!cfg->max_arena_bytes)
+        cfg->max_arena_bytes = FUSION_HTTP_DEFAULT_MAX_ARENA;
+    if (!cfg->max_connections)
+        cfg->max_connections = FUSION_HTTP_DEFAULT_CONNECTIONS;
+    if (!cfg->timeout_s)
+        cfg->timeout_s = FUSION_HTTP_DEFAULT_TIMEOUT_S;
+    if (!cfg->drain_timeout_ms)
+        cfg->drain_timeout_ms = FUSION_HTTP_DEFAULT_DRAIN_MS;
+}
+
+/* Parses the numeric bind address and tells whether it is loopback. */
+static enum fusion_err
+parse_bind(struct fusion_http_server *srv, bool *loopback,
+           struct fusion_error *err)
+{
+    struct sockaddr_in *in4 = (struct sockaddr_in *)&srv->addr;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&srv->addr;
+
+    memset(&srv->addr, 0, sizeof(srv->addr));
+    if (inet_pton(AF_INET, srv->bind_address, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons(srv->cfg.port);
+        *loopback = (ntohl(in4->sin_addr.s_addr) >> 24) == 127;
+        return FUSION_OK;
+    }
+    if (inet_pton(AF_INET6, srv->bind_address, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons(srv->cfg.port);
+        *loopback = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+        srv->ipv6 = true;
+        return FUSION_OK;
+    }
+    return fusion_error_set(err, FUSION_ERR_INVALID,
+                            "bind address '%s' is not a numeric IP address",
+                            srv->bind_address);
+}
+
+static enum fusion_err
+read_pem(const char *path, char **out, struct fusion_error *err)
+{
+    struct fusion_buf buf;
+    char chunk[4096];
+    enum fusion_err rc = FUSION_OK;
+    FILE *f = fopen(path, "rb");
+    size_t n;
+
+    if (!f)
+        return fusion_error_set(err, FUSION_ERR_IO, "cannot open '%s': %s",
+                                path, strerror(errno));
+    fusion_buf_init(&buf, TLS_FILE_MAX);
+    while (!rc && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        rc = fusion_buf_append(&buf, chunk, n);
+    if (!rc && ferror(f))
+        rc = FUSION_ERR_IO;
+    fclose(f);
+    if (!rc)
+        *out = fusion_buf_detach(&buf, NULL);
+    fusion_buf_release(&buf);
+    if (!rc && !*out)
+        rc = FUSION_ERR_NOMEM;
+    if (rc)
+        return fusion_error_set(err, rc, "cannot read '%s': %s", path,
+                                fusion_strerror(rc));
+    return FUSION_OK;
+}
+
+static enum fusion_err
+setup_tls(struct fusion_http_server *srv, bool loopback,
+          struct fusion_error *err)
+{
+    const struct fusion_http_config *cfg = &srv->cfg;
+    enum fusion_err rc;
+
+    if (!cfg->tls_cert_file != !cfg->tls_key_file)
+        return fusion_error_set(err, FUSION_ERR_INVALID,
+                                "TLS needs both a certificate and a key file");
+    if (!cfg->tls_cert_file) {
+        /* ARCHITECTURE.md: HTTPS by default, plain HTTP only by choice */
+        if (!loopback && !cfg->allow_plain_http)
+            return fusion_error_set(
+                err, FUSION_ERR_INVALID,
+                "refusing plain HTTP on non-loopback address '%s': configure a TLS certificate and key, or allow plain HTTP explicitly",
+                srv->bind_address);
+        return FUSION_OK;
+    }
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+        return fusion_error_set(err, FUSION_ERR_UNSUPPORTED,
+                                "libmicrohttpd was built without TLS support");
+    rc = read_pem(cfg->tls_cert_file, &srv->tls_cert, err);
+    if (!rc)
+        rc = read_pem(cfg->tls_key_file, &srv->tls_key, err);
+    return rc;
+}
+
+/*
+ * Requests: creation, responses, completion
+ */
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+    FUSION_PRINTF(2, 0);
+
+/* libmicrohttpd's own diagnostics, mostly about misbehaving clients. */
+static void
+on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+    size_t len;
+
+    (void)cls;
+    if (!fusion_log_enabled(FUSION_LOG_DEBUG))
+        return;
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    len = strlen(msg);
+    while (len && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
+        msg[--len] = '\0';
+    FUSION_LOG(FUSION_LOG_DEBUG, "http", "mhd", msg);
+}
+
+static void
+set_peer(struct fusion_http_request *req)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = info ? info->client_addr : NULL;
+    const void *addr = NULL;
+
+    if (sa && sa->sa_family == AF_INET)
+        addr = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+    else if (sa && sa->sa_family == AF_INET6)
+        addr = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+    if (!addr || !inet_ntop(sa->sa_family, addr, req->peer, sizeof(req->peer)))
+        memcpy(req->peer, "-", 2);
+}
+
+static struct fusion_http_request *
+new_request(struct fusion_http_server *srv, struct MHD_Connection *conn)
+{
+    struct fusion_http_request *req = fusion_calloc(1, sizeof(*req));
+
+    if (!req)
+        return NULL;
+    req->server = srv;
+    req->conn = conn;
+    req->start_ns = fusion_time_now_ns();
+    fusion_arena_init(&req->arena, 0, srv->cfg.max_arena_bytes);
+    fusion_buf_init(&req->body, srv->cfg.max_body_bytes);
+    fusion_buf_init(&req->resp.body, srv->cfg.max_response_bytes);
+    req->resp.arena = &req->arena;
+    fusion_uuid4(req->id);
+    set_peer(req);
+
+    pthread_mutex_lock(&srv->lock);
+    srv->active++;
+    pthread_mutex_unlock(&srv->lock);
+    return req;
+}
+
+static void
+free_request(struct fusion_http_request *req)
+{
+    struct fusion_http_server *srv = req->server;
+
+    fusion_buf_release(&req->body);
+    fusion_buf_release(&req->resp.body);
+    fusion_arena_release(&req->arena);
+    fusion_free(req);
+
+    pthread_mutex_lock(&srv->lock);
+    if (--srv->active == 0)
+        pthread_cond_broadcast(&srv->idle);
+    pthread_mutex_unlock(&srv->lock);
+}
+
+static enum MHD_Result
+queue_oom(struct MHD_Connection *conn)
+{
+    struct MHD_Response *r;
+    enum MHD_Result ok;
+
+    r = MHD_create_response_from_buffer(sizeof(oom_body) - 1, (void *)oom_body,
+                                        MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    ok = MHD_queue_response(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+static void
+add_headers(struct MHD_Response *r, const struct fusion_http_request *req)
+{
+    MHD_add_response_header(r, "X-Request-ID", req->id);
+    for (const struct http_header *h = req->resp.headers; h; h = h->next) {
+        if (MHD_add_response_header(r, h->name, h->value) != MHD_YES)
+            FUSION_LOG(FUSION_LOG_WARN, "http", "header_rejected",
+                       "response header rejected", "req_id", req->id, "header",
+                       h->name);
+    }
+}
+
+/* Hands the response to libmicrohttpd, which then owns the body bytes. */
+static enum MHD_Result
+send_response(struct fusion_http_request *req)
+{
+    struct fusion_http_response *resp = &req->resp;
+    unsigned status = resp->status ? resp->status : MHD_HTTP_OK;
+    struct MHD_Response *r;
+    enum MHD_Result ok;
+    size_t len;
+    char *data;
+
+    req->responded = true;
+    data = fusion_buf_detach(&resp->body, &len);
+    if (!data)
+        return queue_oom(req->conn);
+    r = MHD_create_response_from_buffer_with_free_callback(len, data,
+                                                           fusion_free);
+    if (!r) {
+        fusion_free(data);
+        return queue_oom(req->conn);
+    }
+    add_headers(r, req);
+    ok = MHD_queue_response(req->conn, status, r);
+    MHD_destroy_response(r);
+    if (ok == MHD_YES) {
+        req->sent_status = status;
+        req->sent_bytes = len;
+    }
+    return ok;
+}
+
+/* Writes a TAXII-shaped error resource (TAXII 2.1 section 3.6.1). */
+static enum fusion_err
+write_error_body(struct fusion_http_request *req, unsigned status,
+                 const char *title)
+{
+    struct fusion_http_response *resp = &req->resp;
+    enum fusion_err rc;
+
+    rc = fusion_http_response_add_header(resp, "Content-Type",
+                                         req->server->error_content_type);
+    if (rc)
+        return rc;
+    return fusion_buf_printf(&resp->body,
+                             "{\"title\": \"%s\", \"http_status\": \"%u\"}",
+                             title, status);
+}
+
+static enum MHD_Result
+respond_error(struct fusion_http_request *req, unsigned status,
+              const char *title, const char *allow)
+{
+    struct fusion_http_response *resp = &req->resp;
+
+    http_response_reset(resp);
+    resp->status = status;
+    if (write_error_body(req, status, title))
+        return queue_oom(req->conn);
+    if (allow && fusion_http_response_add_header(resp, "Allow", allow))
+        return queue_oom(req->conn);
+    return send_response(req);
+}
+
+/*
+ * Collects the query arguments. libmicrohttpd has already turned "+"
+ * into a space; the no-op unescape callback leaves the percent escapes
+ * for http_decode, which rejects malformed ones.
+ */
+static enum MHD_Result
+collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+            size_t key_size, const char *value, size_t value_size)
+{
+    struct fusion_http_request *req = cls;
+    struct http_pair *pair = &req->query[req->nquery];
+    char *k = fusion_arena_alloc(&req->arena, key_size + 1);
+    char *v = fusion_arena_alloc(&req->arena, value_size + 1);
+
+    (void)kind;
+    if (!k || !v || http_decode(key, key_size, true, k))
+        return MHD_NO;
+    if (value ? http_decode(value, value_size, true, v) : (v[0] = '\0', 0))
+        return MHD_NO;
+    pair->name = k;
+    pair->value = v;
+    req->nquery++;
+    return MHD_YES;
+}
+
+static bool
+parse_query(struct fusion_http_request *req)
+{
+    int n = MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, NULL,
+                                        NULL);
+
+    if (n <= 0)
+        return true;
+    req->query =
+        fusion_arena_calloc(&req->arena, (size_t)n, sizeof(*req->query));
+    if (!req->query)
+        return false;
+    MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, collect_arg,
+                                req);
+    return req->nquery == (size_t)n;
+}
+
+/* A declared length over the limit is refused before any body is read. */
+static bool
+declared_too_large(const struct fusion_http_request *req)
+{
+    const char *cl = MHD_lookup_connection_value(
+        req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    int64_t n;
+
+    if (!cl || fusion_parse_int64(cl, strlen(cl), &n))
+        return false;
+    return n > 0 && (uint64_t)n > req->server->cfg.max_body_bytes;
+}
+
+static enum MHD_Result
+begin_request(struct fusion_http_server *srv, struct MHD_Connection *conn,
+              const char *url, const char *method, void **con_cls)
+{
+    struct fusion_http_request *req = new_request(srv, conn);
+    const char *allow;
+
+    if (!req)
+        return queue_oom(conn);
+    *con_cls = req;
+    req->method = fusion_arena_strdup(&req->arena, method);
+    req->path = fusion_arena_strdup(&req->arena, url);
+    if (!req->method || !req->path)
+        return respond_error(req, 500, "out of memory", NULL);
+    if (!parse_query(req))
+        return respond_error(req, 400, "malformed query string", NULL);
+
+    switch (http_route_find(req, &allow)) {
+    case HTTP_MATCH_FOUND:
+        break;
+    case HTTP_MATCH_NO_PATH:
+        return respond_error(req, 404, "not found", NULL);
+    case HTTP_MATCH_BAD_METHOD:
+        return respond_error(req, 405, "method not allowed", allow);
+    case HTTP_MATCH_BAD_ENCODING:
+        return respond_error(req, 400, "malformed request path", NULL);
+    case HTTP_MATCH_NOMEM:
+        return respond_error(req, 500, "out of memory", NULL);
+    }
+    if (declared_too_large(req))
+        return respond_error(req, 413, "request body too large", NULL);
+    return MHD_YES;
+}
+
+/* Body bytes arrive in pieces; a chunked body is cut off at the limit. */
+static enum MHD_Result
+take_body(struct fusion_http_request *req, const char *data, size_t *size)
+{
+    enum fusion_err rc = fusion_buf_append(&req->body, data, *size);
+
+    *size = 0;
+    if (rc == FUSION_ERR_LIMIT)
+        return respond_error(req, 413, "request body too large", NULL);
+    if (rc)
+        return respond_error(req, 500, "out of memory", NULL);
+    return MHD_YES;
+}
+
+static const char *
+reason(unsigned status)
+{
+    const char *r = MHD_get_reason_phrase_for(status);
+
+    return r && *r ? r : "error";
+}
+
+static enum MHD_Result
+run_handler(struct fusion_http_request *req)
+{
+    struct fusion_http_response *resp = &req->resp;
+    enum fusion_err rc;
+
+    rc = req->route->fn(req, resp, req->route->ctx);
+    if (!rc)
+        return send_response(req);
+    if (!resp->status) {
+        FUSION_LOG(FUSION_LOG_ERROR, "http", "handler_failed",
+                   "request handler failed", "req_id", req->id, "path",
+                   req->path, "error", fusion_strerror(rc));
+        return respond_error(req, 500, "internal server error", NULL);
+    }
+    /* the handler chose the status; give a bare error a body to match */
+    if (resp->status >= 400 && resp->body.len == 0 &&
+        write_error_body(req, resp->status, reason(resp->status)))
+        return respond_error(req, 500, "out of memory", NULL);
+    return send_response(req);
+}
+
+static enum MHD_Result
+on_access(void *cls, struct MHD_Connection *conn, const char *url,
+          const char *method, const char *version, const char *upload_data,
+          size_t *upload_data_size, void **con_cls)
+{
+    struct fusion_http_request *req = *con_cls;
+
+    (void)version;
+    if (!req)
+        return begin_request(cls, conn, url, method, con_cls);
+    if (req->responded) {
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (*upload_data_size)
+        return take_body(req, upload_data, upload_data_size);
+    return run_handler(req);
+}
+
+static void
+log_access(const struct fusion_http_request *req,
+           enum MHD_RequestTerminationCode toe)
+{
+    char status[16];
+    char bytes[32];
+    char ms[32];
+    int64_t elapsed = fusion_time_now_ns() - req->start_ns;
+
+    if (!fusion_log_enabled(FUSION_LOG_INFO))
+        return;
+    snprintf(status, sizeof(status), "%u", req->sent_status);
+    snprintf(bytes, sizeof(bytes), "%zu", req->sent_bytes);
+    snprintf(ms, sizeof(ms), "%.3f", (double)elapsed / 1e6);
+    /* the path only: query values and headers may carry secrets */
+    FUSION_LOG(FUSION_LOG_INFO, "http", "request",
+               toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "request served"
+                                                          : "request aborted",
+               "req_id", req->id, "method", req->method ? req->method : "-",
+               "path", req->path ? req->path : "-", "status", status, "bytes",
+               bytes, "duration_ms", ms, "peer", req->peer);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+             enum MHD_RequestTerminationCode toe)
+{
+    struct fusion_http_request *req = *con_cls;
+
+    (void)cls;
+    (void)conn;
+    if (!req)
+        return;
+    *con_cls = NULL;
+    log_access(req, toe);
+    free_request(req);
+}
+
+/* Leaves the path and query undecoded, so routing sees segment bounds. */
+static size_t
+keep_escaped(void *cls, struct MHD_Connection *conn, char *s)
+{
+    (void)cls;
+    (void)conn;
+    return strlen(s);
+}
+
+/*
+ * Lifecycle
+ */
+
+enum fusion_err
+fusion_http_server_new(const struct fusion_http_config *cfg,
+                       struct fusion_http_server **out,
+                       struct fusion_error *err)
+{
+    struct fusion_http_server *srv = fusion_calloc(1, sizeof(*srv));
+    const char *bind =
+        cfg->bind_address ? cfg->bind_address : FUSION_HTTP_DEFAULT_BIND;
+    const char *etype = cfg->error_content_type
+                            ? cfg->error_content_type
+                            : FUSION_HTTP_DEFAULT_ERROR_TYPE;
+    enum fusion_err rc;
+    bool loopback = false;
+
+    *out = NULL;
+    if (!srv)
+        return fusion_error_set(err, FUSION_ERR_NOMEM, "out of memory");
+    srv->cfg = *cfg;
+    apply_defaults(&srv->cfg);
+    pthread_mutex_init(&srv->lock, NULL);
+    pthread_cond_init(&srv->idle, NULL);
+    srv->bind_address = fusion_strdup(bind);
+    srv->error_content_type = fusion_strdup(etype);
+    if (!srv->bind_address || !srv->error_content_type) {
+        rc = fusion_error_set(err, FUSION_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    /* the caller's strings are only borrowed for this call */
+    srv->cfg.bind_address = srv->bind_address;
+    srv->cfg.error_content_type = srv->error_content_type;
+    srv->cfg.tls_cert_file = NULL;
+    srv->cfg.tls_key_file = NULL;
+    rc = parse_bind(srv, &loopback, err);
+    if (!rc) {
+        srv->cfg.tls_cert_file = cfg->tls_cert_file;
+        srv->cfg.tls_key_file = cfg->tls_key_file;
+        rc = setup_tls(srv, loopback, err);
+        srv->cfg.tls_cert_file = NULL;
+        srv->cfg.tls_key_file = NULL;
+    }
+out:
+    if (rc) {
+        fusion_http_server_free(srv);
+        return rc;
+    }
+    *out = srv;
+    return FUSION_OK;
+}
+
+enum fusion_err
+fusion_http_server_route(struct fusion_http_server *server, const char *method,
+                         const char *pattern, fusion_http_handler_fn fn,
+                         void *ctx, struct fusion_error *err)
+{
+    struct http_route route;
+    struct http_route *grown;
+    enum fusion_err rc;
+
+    if (server->daemon)
+        return fusion_error_set(
+            err, FUSION_ERR_INVALID,
+            "routes must be added before the server starts");
+    if (!fn)
+        return fusion_error_set(err, FUSION_ERR_INVALID,
+                                "route '%s' has no handler",
+                                pattern ? pattern : "(null)");
+    rc = http_route_parse(&route, method, pattern, err);
+    if (rc)
+        return rc;
+    grown =
+        fusion_realloc(server->routes, (server->nroutes + 1) * sizeof(*grown));
+    if (!grown) {
+        http_route_release(&route);
+        return fusion_error_set(err, FUSION_ERR_NOMEM, "out of memory");
+    }
+    route.fn = fn;
+    route.ctx = ctx;
+    grown[server->nroutes++] = route;
+    server->routes = grown;
+    return FUSION_OK;
+}
+
+static struct MHD_Daemon *
+start_daemon(struct fusion_http_server *srv)
+{
+    const struct fusion_http_config *cfg = &srv->cfg;
+    unsigned flags =
+        MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    struct MHD_OptionItem tls[] = {
+        { MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert },
+        { MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key },
+        { MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)TLS_PRIORITIES },
+        { MHD_OPTION_END, 0, NULL },
+    };
+
+    if (srv->tls_cert)
+        flags |= MHD_USE_TLS;
+    else
+        tls[0].option = MHD_OPTION_END;
+    if (srv->ipv6)
+        flags |= MHD_USE_IPv6;
+    return MHD_start_daemon(flags, cfg->port, NULL, NULL, on_access, srv,
+                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&srv->addr,
+                            MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
+                            MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+                            MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+                            MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, srv,
+                            MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
+                            MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+}
+
+enum fusion_err
+fusion_http_server_start(struct fusion_http_server *server,
+                         struct fusion_error *err)
+{
+    const union MHD_DaemonInfo *info;
+    char port[8];
+
+    if (server->daemon)
+        return fusion_error_set(err, FUSION_ERR_INVALID,
+                                "server already started");
+    server->daemon = start_daemon(server);
+    if (!server->daemon)
+        return fusion_error_set(
+            err, FUSION_ERR_IO, "cannot listen on '%s' port %u",
+            server->bind_address, (unsigned)server->cfg.port);
+    info = MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    server->port = info ? info->port : server->cfg.port;
+    snprintf(port, sizeof(port), "%u", (unsigned)server->port);
+    FUSION_LOG(FUSION_LOG_INFO, "http", "listening", "server listening",
+               "address", server->bind_address, "port", port, "tls",
+               server->tls_cert ? "on" : "off");
+    return FUSION_OK;
+}
+
+uint16_t
+fusion_http_server_port(const struct fusion_http_server *server)
+{
+    return server->port;
+}
+
+/* Waits until no request is in flight or the drain timeout passes. */
+static bool
+wait_drained(struct fusion_http_server *srv)
+{
+    struct timespec deadline;
+    bool drained;
+
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += srv->cfg.drain_timeout_ms / 1000;
+    deadline.tv_nsec += (long)(srv->cfg.drain_timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&srv->lock);
+    while (srv->active > 0) {
+        if (pthread_cond_timedwait(&srv->idle, &srv->lock, &deadline) ==
+            ETIMEDOUT)
+            break;
+    }
+    drained = srv->active == 0;
+    pthread_mutex_unlock(&srv->lock);
+    return drained;
+}
+
+static void
+stop_daemon(struct fusion_http_server *srv)
+{
+    MHD_socket listen_fd = MHD_quiesce_daemon(srv->daemon);
+
+    FUSION_LOG(FUSION_LOG_INFO, "http", "stopping",
+               "server stopping, draining requests");
+    if (!wait_drained(srv))
+        FUSION_LOG(FUSION_LOG_WARN, "http", "drain_timeout",
+                   "requests still running at drain timeout, closing them");
+    MHD_stop_daemon(srv->daemon);
+    /* after quiescing, the listening socket belongs to the caller */
+    if (listen_fd != MHD_INVALID_SOCKET)
+        close(listen_fd);
+    srv->daemon = NULL;
+    FUSION_LOG(FUSION_LOG_INFO, "http", "stopped", "server stopped");
+}
+
+void
+fusion_http_server_stop(struct fusion_http_server *server)
+{
+    if (!server)
+        return;
+    if (server->daemon)
+        stop_daemon(server);
+    for (size_t i = 0; i < server->nroutes; i++)
+        http_route_release(&server->routes[i]);
+    fusion_free(server->routes);
+    fusion_free(server->tls_cert);
+    fusion_free(server->tls_key);
+    fusion_free(server->bind_address);
+    fusion_free(server->error_content_type);
+    pthread_cond_destroy(&server->idle);
+    pthread_mutex_destroy(&server->lock);
+    fusion_free(server);
+}
+
+void
+fusion_http_server_free(struct fusion_http_server *server)
+{
+    fusion_http_server_stop(server);
+}
