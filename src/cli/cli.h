@@ -94,10 +94,12 @@ struct cli_query {
     "  --limit N              at most N objects\n"
 
 /*
- * Handles a query option: returns 1 when c was one, 0 when it was not,
- * and -1 (after printing why) when its value is wrong.
+ * Handles an option common to all commands or a selection option:
+ * returns 1 when c was one, 0 when it was not, and -1 (after printing
+ * why) when its value is wrong.
  */
-int cli_query_option(struct cli_query *cq, int c, const char *arg);
+int cli_selection_option(struct cli *cli, struct cli_query *cq, int c,
+                         const char *arg);
 
 /*
  * Sets the observable value to look for (an address, domain, URL, hash,

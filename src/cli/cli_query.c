@@ -29,11 +29,14 @@ parse_limit(const char *arg, size_t *out)
 }
 
 int
-cli_query_option(struct cli_query *cq, int c, const char *arg)
+cli_selection_option(struct cli *cli, struct cli_query *cq, int c,
+                     const char *arg)
 {
     struct fusion_store_query *q = &cq->q;
     bool ok = true;
 
+    if (cli_common_option(cli, c, arg))
+        return 1;
     switch (c) {
     case 1000:
         ok = push(cq->types, &q->ntypes, arg, "--type");

@@ -113,9 +113,7 @@ cmd_search(struct cli *cli, int argc, char **argv)
 
     while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) !=
            -1) {
-        if (cli_common_option(cli, c, optarg))
-            continue;
-        rc = cli_query_option(&cq, c, optarg);
+        rc = cli_selection_option(cli, &cq, c, optarg);
         if (rc < 0)
             return CLI_USAGE;
         if (rc)
