@@ -70,6 +70,9 @@ struct fusion_store_key {
  * is the modified timestamp, or created for objects without modified
  * (marking-definition), or 0 for unversioned SCOs; version_text is the
  * timestamp as written ("" for SCOs). json is the canonical text.
+ * collections lists the ids (or aliases) of the TAXII collections the
+ * version goes into (none when ncollections is 0; at most
+ * FUSION_STORE_MAX_PUT_COLLECTIONS).
  */
 struct fusion_store_object {
     const char *id;
@@ -83,7 +86,11 @@ struct fusion_store_object {
     size_t json_len;
     const struct fusion_store_key *keys;
     size_t nkeys;
+    const char *const *collections;
+    size_t ncollections;
 };
+
+#define FUSION_STORE_MAX_PUT_COLLECTIONS 64
 
 enum fusion_store_put_result {
     FUSION_STORE_NEW_OBJECT,  /* first version of this id */
@@ -98,16 +105,28 @@ enum fusion_store_put_result {
  * Stores one version inside a transaction. The result says what
  * happened; a duplicate still records the provenance of this source.
  * The newest version of an id is its current one; once a version with
- * revoked true is stored, later versions are refused. Returns
- * FUSION_ERR_INVALID outside a transaction, FUSION_ERR_DB on a database
- * failure (the transaction must then be rolled back).
+ * revoked true is stored, later versions are refused.
+ *
+ * A new version or a duplicate also goes into each collection of
+ * obj->collections it is not in yet, with a collection date_added of its
+ * own (see fusion_store_collection_objects); a conflict or a refused
+ * version goes into none.
+ *
+ * Returns FUSION_ERR_INVALID outside a transaction or for a malformed
+ * obj, FUSION_ERR_NOTFOUND for an unknown collection and
+ * FUSION_ERR_LIMIT for too many (both before anything is written), and
+ * FUSION_ERR_DB on a database failure (the transaction must then be
+ * rolled back).
  */
 FUSION_NODISCARD enum fusion_err fusion_store_put(
     struct fusion_store *store, const struct fusion_store_object *obj,
     enum fusion_store_put_result *result_out, struct fusion_error *err);
 
-/* A stored version as handed to readers; all pointers valid for the
- * callback only. date_added is when this store first received it. */
+/*
+ * A stored version as handed to readers; all pointers valid for the
+ * callback only. date_added is when this store first received it, or
+ * in a collection listing when that collection received it.
+ */
 struct fusion_store_row {
     const char *id;
     const char *type;
@@ -201,5 +220,162 @@ FUSION_NODISCARD enum fusion_err
 fusion_store_stats(struct fusion_store *store, struct fusion_store_stats *out,
                    fusion_store_type_count_fn fn, void *ctx,
                    struct fusion_error *err);
+
+/*
+ * TAXII collections (TAXII 2.1 section 5.2). A collection holds object
+ * versions; a version may be in several collections, and each
+ * collection records when it received the version (its date_added).
+ * Removing a collection leaves the versions in the store.
+ *
+ * As handed in, all strings are borrowed for the call; as handed to a
+ * callback, valid for the callback only. id is a UUID in its 36
+ * character text form, compared as given (lowercase is the norm).
+ * title is required; description and alias may be NULL; an alias is
+ * unique in the store. media_types lists what the collection can store
+ * (none means the TAXII default, application/stix+json). created is
+ * set by the store when the collection is created.
+ */
+struct fusion_store_collection {
+    const char *id;
+    const char *title;
+    const char *description;
+    const char *alias;
+    const char *const *media_types;
+    size_t nmedia_types;
+    int64_t created;
+};
+
+#define FUSION_STORE_MAX_MEDIA_TYPES 16
+#define FUSION_STORE_MAX_MEDIA_TYPE  255
+
+/*
+ * Creates collection c (its created field is ignored). Runs in the open
+ * transaction if any, else in one of its own. FUSION_ERR_INVALID for a
+ * read-only store, an id that is not a UUID, a missing title or an
+ * empty or malformed media type or alias; FUSION_ERR_LIMIT past
+ * FUSION_STORE_MAX_MEDIA_TYPES media types or a longer one;
+ * FUSION_ERR_CONFLICT when the id or the alias is taken;
+ * FUSION_ERR_DB otherwise.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_store_collection_create(struct fusion_store *store,
+                               const struct fusion_store_collection *c,
+                               struct fusion_error *err);
+
+typedef int (*fusion_store_collection_fn)(
+    void *ctx, const struct fusion_store_collection *c);
+
+/*
+ * Calls fn for every collection, ordered by id (a stable order, as
+ * TAXII asks). A nonzero value from fn stops and is returned.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_store_collection_list(struct fusion_store *store,
+                             fusion_store_collection_fn fn, void *ctx,
+                             struct fusion_error *err);
+
+/*
+ * Calls fn once for the collection whose id or alias is id_or_alias.
+ * FUSION_ERR_NOTFOUND when there is none.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_store_collection_get(struct fusion_store *store, const char *id_or_alias,
+                            fusion_store_collection_fn fn, void *ctx,
+                            struct fusion_error *err);
+
+/*
+ * Removes the collection id and its memberships; the versions stay in
+ * the store. Runs in the open transaction if any, else in one of its
+ * own. FUSION_ERR_NOTFOUND when there is none, FUSION_ERR_INVALID for a
+ * read-only store.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_store_collection_remove(struct fusion_store *store, const char *id,
+                               struct fusion_error *err);
+
+/* match[version] keywords; combine with | (ALL only alone). */
+enum fusion_store_version_flags {
+    FUSION_STORE_VERSION_LAST = 1 << 0,
+    FUSION_STORE_VERSION_FIRST = 1 << 1,
+    FUSION_STORE_VERSION_ALL = 1 << 2,
+};
+
+/*
+ * A TAXII object query on one collection (TAXII 2.1 section 3.4).
+ * Fields are optional (0, NULL or empty); different fields combine with
+ * AND, values inside one list with OR.
+ *
+ * - added_after: only versions the collection received after it.
+ * - next: a cursor, the last date_added of the previous page: the page
+ *   continues after it. With added_after, the later of both applies.
+ * - limit: at most this many rows (0: no limit).
+ * - ids, types: match[id], match[type].
+ * - versions, version_times: match[version]. first and last are per
+ *   object id among its versions in the collection that pass the
+ *   spec_version filter; a version is the modified time, else created,
+ *   and an SCO's one version is both first and last. A time in
+ *   version_times matches that version exactly. With no flag and no
+ *   time, LAST applies. ALL with anything else is FUSION_ERR_INVALID.
+ * - spec_versions: match[spec_version]. With none, each object shows
+ *   only its versions of the latest spec_version it has in the
+ *   collection.
+ *
+ * first and last are decided over the whole collection, not only what
+ * lies after added_after or next, so a version's membership in the
+ * result does not depend on the page it falls on.
+ */
+struct fusion_store_taxii_query {
+    int64_t added_after;
+    int64_t next;
+    size_t limit;
+    const char *const *ids;
+    size_t nids;
+    const char *const *types;
+    size_t ntypes;
+    unsigned versions; /* enum fusion_store_version_flags */
+    const int64_t *version_times;
+    size_t nversion_times;
+    const char *const *spec_versions;
+    size_t nspec_versions;
+};
+
+/*
+ * One page of a collection listing: rows handed to fn, whether more
+ * match beyond the limit, and the first and last collection date_added
+ * of the page (0 when it is empty), which give the
+ * X-TAXII-Date-Added-First and -Last headers; last_added is also the
+ * next cursor.
+ */
+struct fusion_store_page {
+    size_t count;
+    bool more;
+    int64_t first_added;
+    int64_t last_added;
+};
+
+/*
+ * Calls fn for the versions in collection (its id or alias) selected by
+ * q, in ascending order of the collection's date_added, which is what
+ * each row's date_added holds. Revoked versions are served like any
+ * other (row->revoked tells them). Rows carry the canonical JSON text,
+ * so the objects and manifest endpoints both read from here.
+ *
+ * Paging by next (or added_after) is a keyset on date_added, which
+ * grows strictly with every version a collection receives and is
+ * fixed at commit: a reader paging while writers add versions sees each
+ * version that passes the filters exactly once, and the versions added
+ * meanwhile after those it has seen. Under the default LAST, a version
+ * superseded before the reader reaches it is no longer served; its
+ * successor is, later.
+ *
+ * *page_out is set on success. FUSION_ERR_NOTFOUND for an unknown
+ * collection, FUSION_ERR_INVALID for a malformed query, FUSION_ERR_LIMIT
+ * for lists too long for one statement; a nonzero value from fn stops
+ * and is returned.
+ */
+FUSION_NODISCARD enum fusion_err fusion_store_collection_objects(
+    struct fusion_store *store, const char *collection,
+    const struct fusion_store_taxii_query *q, fusion_store_row_fn fn, void *ctx,
+    struct fusion_store_page *page_out, struct fusion_error *err);
 
 #endif

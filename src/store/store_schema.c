@@ -60,8 +60,43 @@ static const char schema_v1[] =
     " object_added INTEGER NOT NULL,"
     " PRIMARY KEY (value, key_type, object_added)) WITHOUT ROWID;";
 
+/*
+ * Version 2: TAXII collections. A collection's row id, not its UUID, is
+ * what memberships hold, so a membership row is three integers.
+ * media_types is the list joined by newlines (a media type holds none).
+ * max_spec_version is the largest spec_version the collection has
+ * received: a version of that spec_version is of its object's latest,
+ * which spares most rows of a default query the look at its siblings.
+ *
+ * collection_objects is keyed by (collection_id, date_added): a page of
+ * a collection in date_added order is one range scan of the table
+ * itself. date_added comes from the same counter as objects.date_added,
+ * so it is unique and grows in the whole store; the first collection a
+ * new version goes into shares the version's value. The unique index
+ * keeps a version in a collection once and finds its memberships, for
+ * the per-object version rules of a collection query.
+ */
+static const char schema_v2[] =
+    "CREATE TABLE collections ("
+    " collection_id INTEGER PRIMARY KEY,"
+    " uuid TEXT NOT NULL UNIQUE,"
+    " title TEXT NOT NULL,"
+    " description TEXT,"
+    " alias TEXT UNIQUE,"
+    " media_types TEXT NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " max_spec_version TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE collection_objects ("
+    " collection_id INTEGER NOT NULL,"
+    " date_added INTEGER NOT NULL,"
+    " object_added INTEGER NOT NULL,"
+    " PRIMARY KEY (collection_id, date_added)) WITHOUT ROWID;"
+    "CREATE UNIQUE INDEX collection_objects_version"
+    " ON collection_objects (object_added, collection_id);";
+
 static const struct store_step schema_steps[] = {
     { 1, schema_v1 },
+    { 2, schema_v2 },
 };
 
 const struct store_step *

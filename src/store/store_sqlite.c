@@ -14,34 +14,6 @@
 /* 5 s of waiting for another writer before SQLITE_BUSY. */
 #define STORE_BUSY_TIMEOUT_MS 5000
 
-/*
- * Statements prepared once at open. Write paths bind, step and reset
- * them for every put, so a put allocates nothing.
- */
-enum store_stmt {
-    STMT_BEGIN,
-    STMT_COMMIT,
-    STMT_ROLLBACK,
-    STMT_MAX_ADDED,
-    STMT_SOURCE_ADD,
-    STMT_SOURCE_FIND,
-    STMT_FIND_CURRENT,
-    STMT_FIND_VERSION,
-    STMT_INSERT_OBJECT,
-    STMT_CLEAR_CURRENT,
-    STMT_INSERT_PROV,
-    STMT_INSERT_KEY,
-    STMT_KEY_TYPE_FIND,
-    STMT_KEY_TYPE_ADD,
-    STMT_GET_CURRENT,
-    STMT_GET_ALL,
-    STMT_PROV_LIST,
-    STMT_STATS_TYPES,
-    STMT_STATS_SOURCES,
-    STMT_STATS_KEYS,
-    STMT_COUNT
-};
-
 #define ROW_COLUMNS \
     "id, type, spec_version, version, date_added, revoked, is_current, json"
 
@@ -49,7 +21,15 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_BEGIN] = "BEGIN IMMEDIATE",
     [STMT_COMMIT] = "COMMIT",
     [STMT_ROLLBACK] = "ROLLBACK",
-    [STMT_MAX_ADDED] = "SELECT max(date_added) FROM objects",
+    /*
+     * Memberships take date_added values of their own, so the floor is
+     * the largest of both tables; each collection's last is one seek.
+     */
+    [STMT_MAX_ADDED] =
+        "SELECT max(coalesce((SELECT max(date_added) FROM objects), 0),"
+        " coalesce((SELECT max((SELECT m.date_added"
+        " FROM collection_objects m WHERE m.collection_id = c.collection_id"
+        " ORDER BY m.date_added DESC LIMIT 1)) FROM collections c), 0))",
     [STMT_SOURCE_ADD] = "INSERT OR IGNORE INTO sources (kind, name) "
                         "VALUES (?1, ?2)",
     [STMT_SOURCE_FIND] = "SELECT source_id FROM sources "
@@ -90,34 +70,14 @@ static const char *const stmt_sql[STMT_COUNT] = {
                          "FROM objects GROUP BY type ORDER BY type",
     [STMT_STATS_SOURCES] = "SELECT count(*) FROM sources",
     [STMT_STATS_KEYS] = "SELECT count(*) FROM obs_keys",
-};
-
-/*
- * Key type codes are cached per handle: an import uses a handful of key
- * types, and a code never changes once committed. Types past the cap
- * are looked up in the database every time.
- */
-#define STORE_KEY_TYPES_CACHED 32
-
-struct key_type_code {
-    char *name;
-    sqlite3_int64 code;
-};
-
-struct fusion_store {
-    sqlite3 *db;
-    sqlite3_stmt *stmts[STMT_COUNT];
-    bool readonly;
-    bool in_txn;
-    /* The transaction's source; its row is added on the first put. */
-    char *source_kind;
-    char *source_name;
-    sqlite3_int64 source_id;
-    /* Last date_added handed out; each put takes a larger one. */
-    int64_t last_added;
-    /* Codes added by an open transaction go when it is rolled back. */
-    struct key_type_code key_types[STORE_KEY_TYPES_CACHED];
-    size_t nkey_types;
+    [STMT_COLL_FIND] = "SELECT collection_id FROM collections WHERE uuid = ?1"
+                       " UNION ALL SELECT collection_id FROM collections"
+                       " WHERE alias = ?1 LIMIT 1",
+    [STMT_COLL_SPEC] = "UPDATE collections SET max_spec_version = ?2"
+                       " WHERE collection_id = ?1 AND max_spec_version < ?2",
+    [STMT_MEMBER_ADD] =
+        "INSERT OR IGNORE INTO collection_objects"
+        " (collection_id, date_added, object_added) VALUES (?1, ?2, ?3)",
 };
 
 /*
@@ -126,8 +86,8 @@ struct fusion_store {
  * for the head only: clang-format indents a name after an attribute.
  */
 /* clang-format off */
-FUSION_PRINTF(3, 4) static enum fusion_err
-db_fail(sqlite3 *db, struct fusion_error *err, const char *fmt, ...)
+FUSION_PRINTF(3, 4) enum fusion_err
+store_db_fail(sqlite3 *db, struct fusion_error *err, const char *fmt, ...)
 /* clang-format on */
 {
     char what[512];
@@ -149,8 +109,8 @@ db_fail(sqlite3 *db, struct fusion_error *err, const char *fmt, ...)
  * put and read by id, so it is a byte loop and no more; its quality only
  * spreads the index, as every lookup compares the id too.
  */
-static int64_t
-id_hash(const char *id)
+int64_t
+store_id_hash(const char *id)
 {
     uint64_t h = UINT64_C(0xcbf29ce484222325);
 
@@ -166,8 +126,8 @@ id_hash(const char *id)
  * Runs a statement that returns no rows and resets it. The caller has
  * bound its parameters.
  */
-static int
-step_done(sqlite3_stmt *stmt)
+int
+store_step_done(sqlite3_stmt *stmt)
 {
     int rc;
 
@@ -187,7 +147,7 @@ prepare_all(struct fusion_store *store, struct fusion_error *err)
         if (sqlite3_prepare_v3(store->db, stmt_sql[i], -1,
                                SQLITE_PREPARE_PERSISTENT, &store->stmts[i],
                                NULL))
-            return db_fail(store->db, err, "prepare statement %d", i);
+            return store_db_fail(store->db, err, "prepare statement %d", i);
     }
     return FUSION_OK;
 }
@@ -214,10 +174,10 @@ apply_pragmas(struct fusion_store *store, struct fusion_error *err)
     int persist = 1;
 
     if (sqlite3_busy_timeout(store->db, STORE_BUSY_TIMEOUT_MS))
-        return db_fail(store->db, err, "set busy timeout");
+        return store_db_fail(store->db, err, "set busy timeout");
     if (!store->readonly &&
         sqlite3_exec(store->db, rw_pragmas, NULL, NULL, NULL))
-        return db_fail(store->db, err, "set journal mode");
+        return store_db_fail(store->db, err, "set journal mode");
     /*
      * Keep the -wal and -shm files when the last writer closes: readers
      * without write access to the folder (a shared intel store) cannot
@@ -236,7 +196,7 @@ apply_pragmas(struct fusion_store *store, struct fusion_error *err)
                 "cannot read the store without write access to its folder: "
                 "its '-shm' and '-wal' files are missing (open it once for "
                 "writing, e.g. with 'fusion init', to create them)");
-        return db_fail(store->db, err, "read store settings");
+        return store_db_fail(store->db, err, "read store settings");
     }
     return FUSION_OK;
 }
@@ -291,7 +251,7 @@ open_db(struct fusion_store *store, const char *path, unsigned flags,
         if (!store->db)
             return fusion_error_set(err, FUSION_ERR_NOMEM,
                                     "open store '%s': out of memory", path);
-        return db_fail(store->db, err, "open store '%s'", path);
+        return store_db_fail(store->db, err, "open store '%s'", path);
     }
     return FUSION_OK;
 }
@@ -352,7 +312,7 @@ end_txn(struct fusion_store *store, bool committed)
             sqlite3_reset(store->stmts[i]);
     }
     if (!sqlite3_get_autocommit(store->db))
-        step_done(store->stmts[STMT_ROLLBACK]);
+        store_step_done(store->stmts[STMT_ROLLBACK]);
     if (!committed)
         forget_key_types(store);
     FUSION_FREE(store->source_kind);
@@ -369,6 +329,7 @@ fusion_store_close(struct fusion_store *store)
     if (store->in_txn)
         end_txn(store, false);
     forget_key_types(store);
+    store_taxii_release(store);
     for (int i = 0; i < STMT_COUNT; i++)
         sqlite3_finalize(store->stmts[i]);
     sqlite3_close(store->db);
@@ -389,7 +350,7 @@ seed_date_added(struct fusion_store *store, struct fusion_error *err)
     assert(store->in_txn);
     if (sqlite3_step(stmt) != SQLITE_ROW) {
         sqlite3_reset(stmt);
-        return db_fail(store->db, err, "read last date added");
+        return store_db_fail(store->db, err, "read last date added");
     }
     max = sqlite3_column_int64(stmt, 0);
     sqlite3_reset(stmt);
@@ -430,8 +391,8 @@ fusion_store_begin(struct fusion_store *store,
     if (store->in_txn)
         return fusion_error_set(err, FUSION_ERR_INVALID,
                                 "begin transaction: one is already open");
-    if (step_done(store->stmts[STMT_BEGIN]))
-        return db_fail(store->db, err, "begin transaction");
+    if (store_step_done(store->stmts[STMT_BEGIN]))
+        return store_db_fail(store->db, err, "begin transaction");
     store->in_txn = true;
 
     rc = keep_source(store, source, err);
@@ -452,8 +413,8 @@ fusion_store_commit(struct fusion_store *store, struct fusion_error *err)
         return fusion_error_set(err, FUSION_ERR_INVALID,
                                 "commit: no transaction is open");
     /* A failed commit is rolled back: the input is stored whole or not. */
-    if (step_done(store->stmts[STMT_COMMIT]))
-        rc = db_fail(store->db, err, "commit");
+    if (store_step_done(store->stmts[STMT_COMMIT]))
+        rc = store_db_fail(store->db, err, "commit");
     end_txn(store, rc == FUSION_OK);
     return rc;
 }
@@ -480,15 +441,15 @@ source_id(struct fusion_store *store, struct fusion_error *err)
         return FUSION_OK;
     sqlite3_bind_text(add, 1, store->source_kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(add, 2, store->source_name, -1, SQLITE_STATIC);
-    if (step_done(add))
-        return db_fail(store->db, err, "add source '%s:%s'", store->source_kind,
-                       store->source_name);
+    if (store_step_done(add))
+        return store_db_fail(store->db, err, "add source '%s:%s'",
+                             store->source_kind, store->source_name);
     sqlite3_bind_text(find, 1, store->source_kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(find, 2, store->source_name, -1, SQLITE_STATIC);
     if (sqlite3_step(find) != SQLITE_ROW) {
         sqlite3_reset(find);
-        return db_fail(store->db, err, "find source '%s:%s'",
-                       store->source_kind, store->source_name);
+        return store_db_fail(store->db, err, "find source '%s:%s'",
+                             store->source_kind, store->source_name);
     }
     store->source_id = sqlite3_column_int64(find, 0);
     sqlite3_reset(find);
@@ -515,8 +476,8 @@ add_provenance(struct fusion_store *store, int64_t added,
     sqlite3_bind_int64(stmt, 1, added);
     sqlite3_bind_int64(stmt, 2, store->source_id);
     sqlite3_bind_int64(stmt, 3, now);
-    if (step_done(stmt))
-        return db_fail(store->db, err, "record provenance of '%s'", id);
+    if (store_step_done(stmt))
+        return store_db_fail(store->db, err, "record provenance of '%s'", id);
     return FUSION_OK;
 }
 
@@ -547,11 +508,11 @@ key_type_code(struct fusion_store *store, const char *name, sqlite3_int64 *out,
         *out = sqlite3_column_int64(find, 0);
     sqlite3_reset(find);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return db_fail(store->db, err, "look up key type '%s'", name);
+        return store_db_fail(store->db, err, "look up key type '%s'", name);
     if (rc == SQLITE_DONE) {
         sqlite3_bind_text(add, 1, name, -1, SQLITE_STATIC);
-        if (step_done(add))
-            return db_fail(store->db, err, "add key type '%s'", name);
+        if (store_step_done(add))
+            return store_db_fail(store->db, err, "add key type '%s'", name);
         *out = sqlite3_last_insert_rowid(store->db);
     }
 
@@ -590,19 +551,29 @@ add_keys(struct fusion_store *store, const struct fusion_store_object *obj,
         sqlite3_bind_text(stmt, 1, key->value, -1, SQLITE_STATIC);
         sqlite3_bind_int64(stmt, 2, code);
         sqlite3_bind_int64(stmt, 3, object_added);
-        if (step_done(stmt))
-            return db_fail(store->db, err, "index key %s '%s' of '%s'",
-                           key->type, key->value, obj->id);
+        if (store_step_done(stmt))
+            return store_db_fail(store->db, err, "index key %s '%s' of '%s'",
+                                 key->type, key->value, obj->id);
     }
     return FUSION_OK;
 }
 
-static int64_t
-next_date_added(struct fusion_store *store, int64_t now)
+/*
+ * date_added values are whole microseconds: TAXII writes them with six
+ * fractional digits and clients hand them back as added_after, so a
+ * finer value would be seen again on the next page. Each new one is at
+ * least a microsecond past the last, whatever the clock does.
+ */
+int64_t
+store_next_date_added(struct fusion_store *store, int64_t now)
 {
+    int64_t next;
+
     assert(store->in_txn);
-    if (now <= store->last_added)
-        now = store->last_added + 1;
+    now -= now % 1000;
+    next = store->last_added - store->last_added % 1000 + 1000;
+    if (now < next)
+        now = next;
     store->last_added = now;
     return now;
 }
@@ -639,7 +610,7 @@ insert_version(struct fusion_store *store,
     rc = source_id(store, err);
     if (rc)
         return rc;
-    added = next_date_added(store, now);
+    added = store_next_date_added(store, now);
     sqlite3_bind_int64(stmt, 1, added);
     sqlite3_bind_int64(stmt, 2, ex->id_hash);
     sqlite3_bind_text(stmt, 3, obj->id, -1, SQLITE_STATIC);
@@ -655,8 +626,8 @@ insert_version(struct fusion_store *store,
         sqlite3_bind_null(stmt, 9);
     sqlite3_bind_int64(stmt, 10, (sqlite3_int64)obj->json_len);
     sqlite3_bind_text(stmt, 11, obj->json, (int)obj->json_len, SQLITE_STATIC);
-    if (step_done(stmt))
-        return db_fail(store->db, err, "insert object '%s'", obj->id);
+    if (store_step_done(stmt))
+        return store_db_fail(store->db, err, "insert object '%s'", obj->id);
     return add_keys(store, obj, ex->has_current ? ex->first_added : added, err);
 }
 
@@ -688,7 +659,7 @@ find_current(struct fusion_store *store, const char *id, struct existing *ex,
     }
     sqlite3_reset(stmt);
     if (rc != SQLITE_DONE)
-        return db_fail(store->db, err, "look up object '%s'", id);
+        return store_db_fail(store->db, err, "look up object '%s'", id);
     return FUSION_OK;
 }
 
@@ -714,7 +685,8 @@ find_version(struct fusion_store *store, const struct fusion_store_object *obj,
             (obj->json_len == 0 || memcmp(json, obj->json, obj->json_len) == 0);
     } else if (rc != SQLITE_DONE) {
         sqlite3_reset(stmt);
-        return db_fail(store->db, err, "look up version of '%s'", obj->id);
+        return store_db_fail(store->db, err, "look up version of '%s'",
+                             obj->id);
     }
     sqlite3_reset(stmt);
     return FUSION_OK;
@@ -730,6 +702,9 @@ check_object(const struct fusion_store_object *obj, struct fusion_error *err)
         return fusion_error_set(err, FUSION_ERR_LIMIT,
                                 "put '%s': json of %zu bytes is too large",
                                 obj->id, obj->json_len);
+    if (obj->ncollections && !obj->collections)
+        return fusion_error_set(err, FUSION_ERR_INVALID,
+                                "put '%s': collections missing", obj->id);
     if (obj->nkeys && !obj->keys)
         return fusion_error_set(err, FUSION_ERR_INVALID,
                                 "put '%s': keys missing", obj->id);
@@ -774,8 +749,8 @@ put_known(struct fusion_store *store, const struct fusion_store_object *obj,
         return FUSION_OK;
     }
     sqlite3_bind_int64(clear, 1, ex->current_added);
-    if (step_done(clear))
-        return db_fail(store->db, err, "retire version of '%s'", obj->id);
+    if (store_step_done(clear))
+        return store_db_fail(store->db, err, "retire version of '%s'", obj->id);
     *result = FUSION_STORE_NEW_VERSION;
     return insert_version(store, obj, ex, true, now, err);
 }
@@ -786,6 +761,7 @@ fusion_store_put(struct fusion_store *store,
                  enum fusion_store_put_result *result_out,
                  struct fusion_error *err)
 {
+    int64_t coll_ids[FUSION_STORE_MAX_PUT_COLLECTIONS];
     struct existing ex = { 0 };
     enum fusion_store_put_result result = FUSION_STORE_NEW_OBJECT;
     enum fusion_err rc;
@@ -803,8 +779,15 @@ fusion_store_put(struct fusion_store *store,
     if (rc)
         return rc;
 
+    /* The ingest hot path, with no collections, stops at the test. */
+    if (obj->ncollections) {
+        rc = store_taxii_resolve(store, obj, coll_ids, err);
+        if (rc)
+            return rc;
+    }
+
     now = fusion_time_now_ns();
-    ex.id_hash = id_hash(obj->id);
+    ex.id_hash = store_id_hash(obj->id);
     rc = find_current(store, obj->id, &ex, err);
     if (rc)
         return rc;
@@ -812,13 +795,33 @@ fusion_store_put(struct fusion_store *store,
         rc = put_known(store, obj, &ex, now, &result, err);
     else
         rc = insert_version(store, obj, &ex, true, now, err);
+    if (rc)
+        return rc;
+
+    if (obj->ncollections && (result == FUSION_STORE_NEW_OBJECT ||
+                              result == FUSION_STORE_NEW_VERSION ||
+                              result == FUSION_STORE_DUPLICATE)) {
+        struct store_members m = {
+            .collections = coll_ids,
+            .n = obj->ncollections,
+            /* A version stored just now took the last date_added. */
+            .object_added = result == FUSION_STORE_DUPLICATE
+                                ? ex.same_added
+                                : store->last_added,
+            .is_new = result != FUSION_STORE_DUPLICATE,
+            .spec_version = obj->spec_version ? obj->spec_version : "",
+            .now = now,
+        };
+
+        rc = store_taxii_add_members(store, &m, err);
+    }
     if (!rc)
         *result_out = result;
     return rc;
 }
 
-static void
-read_row(sqlite3_stmt *stmt, int col, struct fusion_store_row *row)
+void
+store_read_row(sqlite3_stmt *stmt, int col, struct fusion_store_row *row)
 {
     row->id = (const char *)sqlite3_column_text(stmt, col);
     row->type = (const char *)sqlite3_column_text(stmt, col + 1);
@@ -835,9 +838,9 @@ read_row(sqlite3_stmt *stmt, int col, struct fusion_store_row *row)
  * Hands out a prepared statement. A callback may call back into the
  * store while the cached copy is stepping; it then gets a fresh one.
  */
-static enum fusion_err
-stmt_borrow(struct fusion_store *store, enum store_stmt which,
-            sqlite3_stmt **out, struct fusion_error *err)
+enum fusion_err
+store_stmt_borrow(struct fusion_store *store, enum store_stmt which,
+                  sqlite3_stmt **out, struct fusion_error *err)
 {
     sqlite3_stmt *stmt;
 
@@ -848,13 +851,14 @@ stmt_borrow(struct fusion_store *store, enum store_stmt which,
         return FUSION_OK;
     }
     if (sqlite3_prepare_v2(store->db, stmt_sql[which], -1, out, NULL))
-        return db_fail(store->db, err, "prepare statement %d", (int)which);
+        return store_db_fail(store->db, err, "prepare statement %d",
+                             (int)which);
     return FUSION_OK;
 }
 
-static void
-stmt_return(struct fusion_store *store, enum store_stmt which,
-            sqlite3_stmt *stmt)
+void
+store_stmt_return(struct fusion_store *store, enum store_stmt which,
+                  sqlite3_stmt *stmt)
 {
     assert(which < STMT_COUNT);
     if (stmt == store->stmts[which]) {
@@ -869,9 +873,10 @@ stmt_return(struct fusion_store *store, enum store_stmt which,
  * Steps stmt and calls fn for each row. A nonzero value from fn stops
  * the listing and is returned as is.
  */
-static enum fusion_err
-each_row(struct fusion_store *store, sqlite3_stmt *stmt, fusion_store_row_fn fn,
-         void *ctx, size_t *count, struct fusion_error *err)
+enum fusion_err
+store_each_row(struct fusion_store *store, sqlite3_stmt *stmt,
+               fusion_store_row_fn fn, void *ctx, size_t *count,
+               struct fusion_error *err)
 {
     struct fusion_store_row row;
     int rc, stop;
@@ -879,7 +884,7 @@ each_row(struct fusion_store *store, sqlite3_stmt *stmt, fusion_store_row_fn fn,
     assert(stmt && fn && count);
     *count = 0;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        read_row(stmt, 0, &row);
+        store_read_row(stmt, 0, &row);
         if (!row.json)
             return fusion_error_set(err, FUSION_ERR_NOMEM,
                                     "read object: out of memory");
@@ -889,7 +894,7 @@ each_row(struct fusion_store *store, sqlite3_stmt *stmt, fusion_store_row_fn fn,
             return (enum fusion_err)stop;
     }
     if (rc != SQLITE_DONE)
-        return db_fail(store->db, err, "read objects");
+        return store_db_fail(store->db, err, "read objects");
     return FUSION_OK;
 }
 
@@ -903,15 +908,15 @@ fusion_store_get(struct fusion_store *store, const char *id, bool all_versions,
     size_t count = 0;
 
     assert(store && id && fn);
-    rc = stmt_borrow(store, which, &stmt, err);
+    rc = store_stmt_borrow(store, which, &stmt, err);
     if (rc)
         return rc;
     sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 2, id_hash(id));
-    rc = each_row(store, stmt, fn, ctx, &count, err);
+    sqlite3_bind_int64(stmt, 2, store_id_hash(id));
+    rc = store_each_row(store, stmt, fn, ctx, &count, err);
     if (rc == FUSION_ERR_DB)
         fusion_error_prefix(err, "get '%s'", id);
-    stmt_return(store, which, stmt);
+    store_stmt_return(store, which, stmt);
     if (!rc && count == 0)
         rc = fusion_error_set(err, FUSION_ERR_NOTFOUND, "get '%s': not found",
                               id);
@@ -922,40 +927,21 @@ fusion_store_get(struct fusion_store *store, const char *id, bool all_versions,
  * Search: the SQL is assembled from the query with a placeholder for
  * every value, and the values are bound afterwards in the same order.
  */
-enum param_kind {
-    PARAM_TEXT,
-    PARAM_INT,
-};
-
-struct param {
-    enum param_kind kind;
-    const char *text;
-    int64_t num;
-};
-
-struct search {
-    struct fusion_buf sql;
-    struct fusion_buf pattern; /* LIKE pattern of the text search */
-    struct param *params;
-    size_t nparams;
-    size_t cap;
-    enum fusion_err rc;
-};
-
 /* Well under SQLite's default limit of 32766 host parameters. */
 #define SEARCH_MAX_PARAMS 30000
 #define SEARCH_MAX_SQL    (1u << 20)
 
-static void
-add_sql(struct search *s, const char *text)
+void
+store_sql_add(struct store_search *s, const char *text)
 {
     assert(text);
     if (!s->rc)
         s->rc = fusion_buf_puts(&s->sql, text);
 }
 
-static void
-add_param(struct search *s, enum param_kind kind, const char *text, int64_t num)
+void
+store_sql_param(struct store_search *s, enum store_param_kind kind,
+                const char *text, int64_t num)
 {
     if (s->rc)
         return;
@@ -964,25 +950,25 @@ add_param(struct search *s, enum param_kind kind, const char *text, int64_t num)
     s->params[s->nparams].text = text;
     s->params[s->nparams].num = num;
     s->nparams++;
-    add_sql(s, "?");
+    store_sql_add(s, "?");
 }
 
-static void
-add_text_list(struct search *s, const char *column, const char *const *vals,
-              size_t n)
+void
+store_sql_text_list(struct store_search *s, const char *column,
+                    const char *const *vals, size_t n)
 {
     assert(column && (vals || !n));
     if (!n)
         return;
-    add_sql(s, " AND ");
-    add_sql(s, column);
-    add_sql(s, " IN (");
+    store_sql_add(s, " AND ");
+    store_sql_add(s, column);
+    store_sql_add(s, " IN (");
     for (size_t i = 0; i < n; i++) {
         if (i)
-            add_sql(s, ", ");
-        add_param(s, PARAM_TEXT, vals[i], 0);
+            store_sql_add(s, ", ");
+        store_sql_param(s, STORE_PARAM_TEXT, vals[i], 0);
     }
-    add_sql(s, ")");
+    store_sql_add(s, ")");
 }
 
 /*
@@ -991,22 +977,22 @@ add_text_list(struct search *s, const char *column, const char *const *vals,
  * SQLite's host parameters, not two. The hash list lets the lookup use
  * objects_id; the id list decides.
  */
-static void
-add_ids_filter(struct search *s, const char *const *ids, size_t n)
+void
+store_sql_ids(struct store_search *s, const char *const *ids, size_t n)
 {
     char num[24];
 
     assert(ids || !n);
     if (!n)
         return;
-    add_sql(s, " AND o.id_hash IN (");
+    store_sql_add(s, " AND o.id_hash IN (");
     for (size_t i = 0; i < n; i++) {
         snprintf(num, sizeof(num), "%s%" PRId64, i ? ", " : "",
-                 id_hash(ids[i]));
-        add_sql(s, num);
+                 store_id_hash(ids[i]));
+        store_sql_add(s, num);
     }
-    add_sql(s, ")");
-    add_text_list(s, "o.id", ids, n);
+    store_sql_add(s, ")");
+    store_sql_text_list(s, "o.id", ids, n);
 }
 
 /*
@@ -1014,27 +1000,27 @@ add_ids_filter(struct search *s, const char *const *ids, size_t n)
  * found again by (id_hash, id).
  */
 static void
-add_keys_filter(struct search *s, const struct fusion_store_query *q)
+add_keys_filter(struct store_search *s, const struct fusion_store_query *q)
 {
     if (!q->nkeys)
         return;
-    add_sql(s, " AND (o.id_hash, o.id) IN (SELECT r.id_hash, r.id"
-               " FROM obs_keys k JOIN objects r"
-               " ON r.date_added = k.object_added WHERE ");
+    store_sql_add(s, " AND (o.id_hash, o.id) IN (SELECT r.id_hash, r.id"
+                     " FROM obs_keys k JOIN objects r"
+                     " ON r.date_added = k.object_added WHERE ");
     for (size_t i = 0; i < q->nkeys; i++) {
-        add_sql(s, i ? " OR (k.value = " : "(k.value = ");
-        add_param(s, PARAM_TEXT, q->keys[i].value, 0);
-        add_sql(s, " AND k.key_type = (SELECT key_type_id FROM key_types"
-                   " WHERE name = ");
-        add_param(s, PARAM_TEXT, q->keys[i].type, 0);
-        add_sql(s, "))");
+        store_sql_add(s, i ? " OR (k.value = " : "(k.value = ");
+        store_sql_param(s, STORE_PARAM_TEXT, q->keys[i].value, 0);
+        store_sql_add(s, " AND k.key_type = (SELECT key_type_id FROM key_types"
+                         " WHERE name = ");
+        store_sql_param(s, STORE_PARAM_TEXT, q->keys[i].type, 0);
+        store_sql_add(s, "))");
     }
-    add_sql(s, ")");
+    store_sql_add(s, ")");
 }
 
 /* "%text%" with LIKE's own wildcards and the escape character escaped. */
 static void
-add_text_filter(struct search *s, const char *text)
+add_text_filter(struct store_search *s, const char *text)
 {
     if (!text || !*text || s->rc)
         return;
@@ -1050,61 +1036,63 @@ add_text_filter(struct search *s, const char *text)
     if (s->rc)
         return;
     /* SQLite's LIKE ignores case for ASCII letters. */
-    add_sql(s, " AND (json_extract(o.json, '$.name') LIKE ");
-    add_param(s, PARAM_TEXT, s->pattern.data, 0);
-    add_sql(s, " ESCAPE '\\' OR json_extract(o.json, '$.description') LIKE ");
-    add_param(s, PARAM_TEXT, s->pattern.data, 0);
-    add_sql(s, " ESCAPE '\\')");
+    store_sql_add(s, " AND (json_extract(o.json, '$.name') LIKE ");
+    store_sql_param(s, STORE_PARAM_TEXT, s->pattern.data, 0);
+    store_sql_add(
+        s, " ESCAPE '\\' OR json_extract(o.json, '$.description') LIKE ");
+    store_sql_param(s, STORE_PARAM_TEXT, s->pattern.data, 0);
+    store_sql_add(s, " ESCAPE '\\')");
 }
 
 static void
-add_int_filter(struct search *s, const char *cond, int64_t value)
+add_int_filter(struct store_search *s, const char *cond, int64_t value)
 {
     if (!value)
         return;
-    add_sql(s, cond);
-    add_param(s, PARAM_INT, NULL, value);
+    store_sql_add(s, cond);
+    store_sql_param(s, STORE_PARAM_INT, NULL, value);
 }
 
 static void
-build_search(struct search *s, const struct fusion_store_query *q)
+build_search(struct store_search *s, const struct fusion_store_query *q)
 {
-    add_sql(s, "SELECT " ROW_COLUMNS " FROM objects o WHERE 1 = 1");
+    store_sql_add(s, "SELECT " ROW_COLUMNS " FROM objects o WHERE 1 = 1");
     if (!q->all_versions)
-        add_sql(s, " AND o.is_current = 1");
+        store_sql_add(s, " AND o.is_current = 1");
     if (!q->include_revoked && !q->all_versions)
-        add_sql(s, " AND o.revoked = 0");
+        store_sql_add(s, " AND o.revoked = 0");
     if (!q->include_revoked && q->all_versions)
-        add_sql(s, " AND NOT EXISTS (SELECT 1 FROM objects r"
-                   " WHERE r.id_hash = o.id_hash AND r.id = o.id"
-                   " AND r.is_current = 1"
-                   " AND r.revoked = 1)");
-    add_text_list(s, "o.type", q->types, q->ntypes);
-    add_ids_filter(s, q->ids, q->nids);
+        store_sql_add(s, " AND NOT EXISTS (SELECT 1 FROM objects r"
+                         " WHERE r.id_hash = o.id_hash AND r.id = o.id"
+                         " AND r.is_current = 1"
+                         " AND r.revoked = 1)");
+    store_sql_text_list(s, "o.type", q->types, q->ntypes);
+    store_sql_ids(s, q->ids, q->nids);
     add_keys_filter(s, q);
     add_text_filter(s, q->text);
     if (q->label && !s->rc) {
         /* labels, and the *_types lists that STIX 2.0 labels became */
-        add_sql(s, " AND EXISTS (SELECT 1 FROM json_each(o.json) t,"
-                   " json_each(t.value) l WHERE t.type = 'array' AND"
-                   " (t.key = 'labels' OR t.key LIKE '%\\_types' ESCAPE '\\')"
-                   " AND l.value = ");
-        add_param(s, PARAM_TEXT, q->label, 0);
-        add_sql(s, ")");
+        store_sql_add(
+            s, " AND EXISTS (SELECT 1 FROM json_each(o.json) t,"
+               " json_each(t.value) l WHERE t.type = 'array' AND"
+               " (t.key = 'labels' OR t.key LIKE '%\\_types' ESCAPE '\\')"
+               " AND l.value = ");
+        store_sql_param(s, STORE_PARAM_TEXT, q->label, 0);
+        store_sql_add(s, ")");
     }
     add_int_filter(s, " AND o.version >= ", q->modified_from);
     add_int_filter(s, " AND o.version <= ", q->modified_to);
     add_int_filter(s, " AND o.date_added > ", q->added_after);
-    add_sql(s, " ORDER BY o.date_added");
+    store_sql_add(s, " ORDER BY o.date_added");
     if (q->limit) {
-        add_sql(s, " LIMIT ");
-        add_param(s, PARAM_INT, NULL,
-                  q->limit > INT64_MAX ? INT64_MAX : (int64_t)q->limit);
+        store_sql_add(s, " LIMIT ");
+        store_sql_param(s, STORE_PARAM_INT, NULL,
+                        q->limit > INT64_MAX ? INT64_MAX : (int64_t)q->limit);
     }
 }
 
 static enum fusion_err
-search_init(struct search *s, const struct fusion_store_query *q,
+search_init(struct store_search *s, const struct fusion_store_query *q,
             struct fusion_error *err)
 {
     memset(s, 0, sizeof(*s));
@@ -1127,7 +1115,7 @@ search_init(struct search *s, const struct fusion_store_query *q,
 }
 
 static void
-search_release(struct search *s)
+search_release(struct store_search *s)
 {
     fusion_buf_release(&s->sql);
     fusion_buf_release(&s->pattern);
@@ -1155,14 +1143,14 @@ check_values(const struct fusion_store_query *q, struct fusion_error *err)
     return FUSION_OK;
 }
 
-static void
-bind_params(sqlite3_stmt *stmt, const struct search *s)
+void
+store_sql_bind(sqlite3_stmt *stmt, const struct store_search *s)
 {
     for (size_t i = 0; i < s->nparams; i++) {
-        const struct param *p = &s->params[i];
+        const struct store_param *p = &s->params[i];
         int idx = (int)i + 1;
 
-        if (p->kind == PARAM_TEXT)
+        if (p->kind == STORE_PARAM_TEXT)
             sqlite3_bind_text(stmt, idx, p->text, -1, SQLITE_STATIC);
         else
             sqlite3_bind_int64(stmt, idx, p->num);
@@ -1174,7 +1162,7 @@ fusion_store_search(struct fusion_store *store,
                     const struct fusion_store_query *q, fusion_store_row_fn fn,
                     void *ctx, size_t *count_out, struct fusion_error *err)
 {
-    struct search s;
+    struct store_search s;
     sqlite3_stmt *stmt = NULL;
     size_t count = 0;
     enum fusion_err rc;
@@ -1192,11 +1180,11 @@ fusion_store_search(struct fusion_store *store,
     }
     if (sqlite3_prepare_v2(store->db, s.sql.data, (int)s.sql.len, &stmt,
                            NULL)) {
-        rc = db_fail(store->db, err, "prepare search");
+        rc = store_db_fail(store->db, err, "prepare search");
         goto out;
     }
-    bind_params(stmt, &s);
-    rc = each_row(store, stmt, fn, ctx, &count, err);
+    store_sql_bind(stmt, &s);
+    rc = store_each_row(store, stmt, fn, ctx, &count, err);
     if (rc == FUSION_ERR_DB)
         fusion_error_prefix(err, "search");
 out:
@@ -1215,18 +1203,18 @@ version_exists(struct fusion_store *store, const char *id, int64_t version,
     enum fusion_err rc;
     int step;
 
-    rc = stmt_borrow(store, STMT_FIND_VERSION, &stmt, err);
+    rc = store_stmt_borrow(store, STMT_FIND_VERSION, &stmt, err);
     if (rc)
         return rc;
     sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 2, version);
-    sqlite3_bind_int64(stmt, 3, id_hash(id));
+    sqlite3_bind_int64(stmt, 3, store_id_hash(id));
     step = sqlite3_step(stmt);
     if (step == SQLITE_ROW || step == SQLITE_DONE)
         *out = step == SQLITE_ROW;
     else
-        rc = db_fail(store->db, err, "look up version of '%s'", id);
-    stmt_return(store, STMT_FIND_VERSION, stmt);
+        rc = store_db_fail(store->db, err, "look up version of '%s'", id);
+    store_stmt_return(store, STMT_FIND_VERSION, stmt);
     return rc;
 }
 
@@ -1243,12 +1231,12 @@ fusion_store_provenance(struct fusion_store *store, const char *id,
     int step;
 
     assert(store && id && fn);
-    rc = stmt_borrow(store, STMT_PROV_LIST, &stmt, err);
+    rc = store_stmt_borrow(store, STMT_PROV_LIST, &stmt, err);
     if (rc)
         return rc;
     sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 2, version);
-    sqlite3_bind_int64(stmt, 3, id_hash(id));
+    sqlite3_bind_int64(stmt, 3, store_id_hash(id));
     while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
         p.kind = (const char *)sqlite3_column_text(stmt, 0);
         p.name = (const char *)sqlite3_column_text(stmt, 1);
@@ -1259,7 +1247,7 @@ fusion_store_provenance(struct fusion_store *store, const char *id,
             goto out;
     }
     if (step != SQLITE_DONE) {
-        rc = db_fail(store->db, err, "read provenance of '%s'", id);
+        rc = store_db_fail(store->db, err, "read provenance of '%s'", id);
         goto out;
     }
     /* A version stored without a source has no provenance, but exists. */
@@ -1269,7 +1257,7 @@ fusion_store_provenance(struct fusion_store *store, const char *id,
         rc = fusion_error_set(err, FUSION_ERR_NOTFOUND,
                               "provenance of '%s': no such version", id);
 out:
-    stmt_return(store, STMT_PROV_LIST, stmt);
+    store_stmt_return(store, STMT_PROV_LIST, stmt);
     return rc;
 }
 
@@ -1280,14 +1268,14 @@ count_rows(struct fusion_store *store, enum store_stmt which, uint64_t *out,
     sqlite3_stmt *stmt;
     enum fusion_err rc;
 
-    rc = stmt_borrow(store, which, &stmt, err);
+    rc = store_stmt_borrow(store, which, &stmt, err);
     if (rc)
         return rc;
     if (sqlite3_step(stmt) == SQLITE_ROW)
         *out = (uint64_t)sqlite3_column_int64(stmt, 0);
     else
-        rc = db_fail(store->db, err, "count rows");
-    stmt_return(store, which, stmt);
+        rc = store_db_fail(store->db, err, "count rows");
+    store_stmt_return(store, which, stmt);
     return rc;
 }
 
@@ -1301,7 +1289,7 @@ count_types(struct fusion_store *store, struct fusion_store_stats *st,
     int step;
 
     assert(st);
-    rc = stmt_borrow(store, STMT_STATS_TYPES, &stmt, err);
+    rc = store_stmt_borrow(store, STMT_STATS_TYPES, &stmt, err);
 
     if (rc)
         return rc;
@@ -1319,9 +1307,9 @@ count_types(struct fusion_store *store, struct fusion_store_stats *st,
         }
     }
     if (step != SQLITE_DONE)
-        rc = db_fail(store->db, err, "count objects");
+        rc = store_db_fail(store->db, err, "count objects");
 out:
-    stmt_return(store, STMT_STATS_TYPES, stmt);
+    store_stmt_return(store, STMT_STATS_TYPES, stmt);
     return rc;
 }
 

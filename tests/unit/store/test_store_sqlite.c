@@ -542,6 +542,27 @@ test_put_new_object(void **state)
     assert_true(rows.date_added[0] > 0);
 }
 
+/* date_added is whole microseconds, a microsecond apart at least. */
+static void
+test_put_date_added_microseconds(void **state)
+{
+    struct fixture *f = *state;
+    struct fusion_store_query q = { .include_revoked = true };
+    struct rows rows;
+
+    assert_int_equal(fusion_store_begin(f->store, &src_file, NULL), FUSION_OK);
+    put_json(f->store, ID_A, V1, "{\"a\":1}");
+    put_json(f->store, ID_B, V1, "{\"b\":1}");
+    put_json(f->store, ID_C, V1, "{\"c\":1}");
+    assert_int_equal(fusion_store_commit(f->store, NULL), FUSION_OK);
+    assert_int_equal(search_count(f->store, &q, &rows), 3);
+    for (size_t i = 0; i < rows.n; i++) {
+        assert_true(rows.date_added[i] % 1000 == 0);
+        if (i)
+            assert_true(rows.date_added[i] >= rows.date_added[i - 1] + 1000);
+    }
+}
+
 static void
 test_put_invalid_object(void **state)
 {
@@ -1397,6 +1418,7 @@ main(void)
         T(test_close_rolls_back_open_transaction),
         T(test_readonly_put_and_begin_invalid),
         T(test_put_new_object),
+        T(test_put_date_added_microseconds),
         T(test_put_invalid_object),
         T(test_put_new_version_moves_current),
         T(test_put_late_version_is_history),
