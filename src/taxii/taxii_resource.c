@@ -258,7 +258,7 @@ enum fusion_err
 fusion_taxii_collections_json(const struct fusion_taxii_collection *c, size_t n,
                               struct fusion_buf *out, struct fusion_error *err)
 {
-    json_t *o = json_object(), *list = json_array(), *one;
+    json_t *o = json_object(), *list = json_array(), *one = NULL;
     enum fusion_err rc = o && list ? FUSION_OK : FUSION_ERR_NOMEM;
 
     for (size_t i = 0; rc == FUSION_OK && i < n; i++) {
