@@ -14,6 +14,7 @@
 
 #include "store/store.h"
 #include "store/store_int.h"
+#include "store_fixture.h"
 
 #define ID_A "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"
 #define ID_B "indicator--5b1e4b3c-7b0e-4d2a-9d7c-0c6f1f0f3a11"
@@ -25,46 +26,16 @@
 #define V2 INT64_C(1600000001000000000)
 #define V3 INT64_C(1600000002000000000)
 
-struct fixture {
-    char path[64];
-    struct fusion_store *store;
-};
-
 static const struct fusion_store_source src_file = { "file", "/tmp/a.json" };
 static const struct fusion_store_source src_taxii = { "taxii", "feed-1" };
-
-static void
-remove_store(const char *path)
-{
-    char side[128];
-
-    unlink(path);
-    snprintf(side, sizeof(side), "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof(side), "%s-shm", path);
-    unlink(side);
-}
 
 static int
 setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof(*f));
-    int fd;
+    struct fixture *f = fixture_open();
 
     if (!f)
         return -1;
-    snprintf(f->path, sizeof(f->path), "/tmp/fusion-store-XXXXXX");
-    fd = mkstemp(f->path);
-    if (fd < 0) {
-        free(f);
-        return -1;
-    }
-    close(fd);
-    if (fusion_store_open(f->path, FUSION_STORE_CREATE, &f->store, NULL)) {
-        remove_store(f->path);
-        free(f);
-        return -1;
-    }
     *state = f;
     return 0;
 }
@@ -72,11 +43,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-    struct fixture *f = *state;
-
-    fusion_store_close(f->store);
-    remove_store(f->path);
-    free(f);
+    fixture_close(*state);
     return 0;
 }
 

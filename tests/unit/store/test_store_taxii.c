@@ -14,6 +14,7 @@
 
 #include "store/store.h"
 #include "store/store_int.h"
+#include "store_fixture.h"
 
 #define COLL_1 "6b1e2d3c-1111-4aaa-8bbb-000000000001"
 #define COLL_2 "6b1e2d3c-1111-4aaa-8bbb-000000000002"
@@ -34,11 +35,6 @@ static const char *const in_c1[] = { COLL_1 };
 static const char *const in_c2[] = { COLL_2 };
 static const char *const in_c12[] = { COLL_1, COLL_2 };
 
-struct fixture {
-    char path[64];
-    struct fusion_store *store;
-};
-
 struct rows {
     size_t n;
     char id[MAX_ROWS][80];
@@ -47,18 +43,6 @@ struct rows {
     int64_t date_added[MAX_ROWS];
     bool revoked[MAX_ROWS];
 };
-
-static void
-remove_store(const char *path)
-{
-    char side[128];
-
-    unlink(path);
-    snprintf(side, sizeof(side), "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof(side), "%s-shm", path);
-    unlink(side);
-}
 
 static void
 create_coll(struct fusion_store *store, const char *id, const char *alias)
@@ -76,23 +60,10 @@ create_coll(struct fusion_store *store, const char *id, const char *alias)
 static int
 setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof(*f));
-    int fd;
+    struct fixture *f = fixture_open();
 
     if (!f)
         return -1;
-    snprintf(f->path, sizeof(f->path), "/tmp/fusion-taxii-XXXXXX");
-    fd = mkstemp(f->path);
-    if (fd < 0) {
-        free(f);
-        return -1;
-    }
-    close(fd);
-    if (fusion_store_open(f->path, FUSION_STORE_CREATE, &f->store, NULL)) {
-        remove_store(f->path);
-        free(f);
-        return -1;
-    }
     create_coll(f->store, COLL_1, "one");
     create_coll(f->store, COLL_2, NULL);
     *state = f;
@@ -102,11 +73,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-    struct fixture *f = *state;
-
-    fusion_store_close(f->store);
-    remove_store(f->path);
-    free(f);
+    fixture_close(*state);
     return 0;
 }
 
