@@ -108,6 +108,22 @@ store_usable(struct cli *cli, unsigned flags)
     return true;
 }
 
+/*
+ * A store of an older schema is migrated when it is opened for writing.
+ * A reading command does that first when the user may write the store,
+ * so that upgrading Fusion never leaves a store unreadable.
+ */
+static int
+migrate_store(const char *path, struct fusion_error *err)
+{
+    struct fusion_store *store;
+
+    if (fusion_store_open(path, 0, &store, err))
+        return -1;
+    fusion_store_close(store);
+    return 0;
+}
+
 int
 cli_open_store(struct cli *cli, unsigned flags, struct fusion_store **out)
 {
@@ -127,6 +143,9 @@ cli_open_store(struct cli *cli, unsigned flags, struct fusion_store **out)
     if (!store_usable(cli, flags))
         return CLI_UNAVAILABLE;
     rc = fusion_store_open(cli->db, flags, out, &err);
+    if (rc == FUSION_ERR_UNSUPPORTED && (flags & FUSION_STORE_READONLY) &&
+        access(cli->db, W_OK) == 0 && migrate_store(cli->db, &err) == 0)
+        rc = fusion_store_open(cli->db, flags, out, &err);
     if (rc == FUSION_ERR_NOTFOUND) {
         cli_error("no store at '%s' (create one with 'fusion init', or "
                   "point --db or FUSION_DB at one)",

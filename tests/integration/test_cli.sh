@@ -104,6 +104,19 @@ check "sources as JSON" 0 "$fusion" --json get --provenance \
 : >empty.db
 check "empty store file" 4 "$fusion" --db empty.db stats
 expect_in "empty store file" err.txt "empty file"
+# a store of schema 1 (before collections) is upgraded by a reading command
+"$fusion" --db old.db init >/dev/null
+/usr/bin/python3 - old.db <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
+                          " AND name LIKE 'collection%'").fetchall():
+    db.execute(f"DROP TABLE {name}")
+db.execute("PRAGMA user_version = 1")
+db.commit()
+PY
+check "older schema" 0 "$fusion" --db old.db stats
+expect_in "older schema" out.txt "schema version 2"
 check "store is a folder" 4 "$fusion" --db "$tmp" stats
 check "store folder missing" 4 "$fusion" --db "$tmp/no/such.db" init
 
