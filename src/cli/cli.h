@@ -35,6 +35,7 @@ int cmd_get(struct cli *cli, int argc, char **argv);
 int cmd_search(struct cli *cli, int argc, char **argv);
 int cmd_export(struct cli *cli, int argc, char **argv);
 int cmd_stats(struct cli *cli, int argc, char **argv);
+int cmd_collection(struct cli *cli, int argc, char **argv);
 
 /*
  * Options every command takes, for its getopt_long table, and the

@@ -28,7 +28,8 @@ struct ingest_run {
     bool progress_shown;
     unsigned notes_shown;
     unsigned notes_hidden;
-    uint64_t max_notes;      /* 0: all */
+    uint64_t max_notes; /* 0: all */
+    const char *collections[FUSION_STORE_MAX_PUT_COLLECTIONS];
     struct fusion_buf notes; /* with --json: the notes as JSON array items */
     unsigned files;
     unsigned failed;
@@ -51,6 +52,8 @@ ingest_usage(FILE *f)
           "                             (default: reject invalid objects one\n"
           "                             by one and store the rest)\n"
           "  --warnings                 print warnings, not only rejections\n"
+          "  --collection ID|ALIAS      also put every object into this TAXII\n"
+          "                             collection (repeatable)\n"
           "  --max-notes N              rejections and warnings printed per\n"
           "                             file (default 50, 0: all)\n"
           "  --max-object-bytes N       largest object (default 16777216)\n"
@@ -452,6 +455,7 @@ parse_ingest_options(struct ingest_run *run, int argc, char **argv)
         { "max-objects", required_argument, NULL, 'N' },
         { "max-document-bytes", required_argument, NULL, 'M' },
         { "max-notes", required_argument, NULL, 'n' },
+        { "collection", required_argument, NULL, 'c' },
         { NULL, 0, NULL, 0 },
     };
     struct fusion_ingest_limits *lim = &run->opt.limits;
@@ -472,6 +476,14 @@ parse_ingest_options(struct ingest_run *run, int argc, char **argv)
             break;
         case 'w':
             run->show_warnings = true;
+            break;
+        case 'c':
+            if (run->opt.ncollections == FUSION_STORE_MAX_PUT_COLLECTIONS) {
+                cli_error("--collection: at most %d collections",
+                          FUSION_STORE_MAX_PUT_COLLECTIONS);
+                return CLI_USAGE;
+            }
+            run->collections[run->opt.ncollections++] = optarg;
             break;
         case 'n':
             v = 0;
@@ -508,6 +520,31 @@ parse_ingest_options(struct ingest_run *run, int argc, char **argv)
     return CLI_OK;
 }
 
+static int
+found(void *ctx, const struct fusion_store_collection *c)
+{
+    (void)ctx;
+    (void)c;
+    return 0;
+}
+
+/* Unknown collections are refused before anything is read. */
+static bool
+collections_exist(struct ingest_run *run)
+{
+    struct fusion_error err;
+
+    for (size_t i = 0; i < run->opt.ncollections; i++) {
+        if (fusion_store_collection_get(run->store, run->collections[i], found,
+                                        NULL, &err)) {
+            cli_error("--collection '%s': %s (see 'fusion collection list')",
+                      run->collections[i], err.message);
+            return false;
+        }
+    }
+    return true;
+}
+
 int
 cmd_ingest(struct cli *cli, int argc, char **argv)
 {
@@ -526,6 +563,11 @@ cmd_ingest(struct cli *cli, int argc, char **argv)
     rc = cli_open_store(cli, 0, &run.store);
     if (rc)
         return rc;
+    run.opt.collections = run.collections;
+    if (!collections_exist(&run)) {
+        fusion_store_close(run.store);
+        return CLI_FAILURE;
+    }
     for (int i = optind; i < argc; i++)
         ingest_path(&run, argv[i]);
     fusion_store_close(run.store);

@@ -13,6 +13,7 @@ static const struct cli_command commands[] = {
     { "search", cmd_search, "find objects by value, type, text, label" },
     { "export", cmd_export, "write a selection as a STIX 2.1 bundle" },
     { "stats", cmd_stats, "count what the store holds" },
+    { "collection", cmd_collection, "add, list, remove TAXII collections" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -28,7 +29,7 @@ usage(FILE *f, const char *prog)
             "Commands:\n",
             prog);
     for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(f,
             "\n"
             "Options:\n"

@@ -61,6 +61,9 @@ struct fusion_ingest_options {
      */
     bool strict;
     struct fusion_store_source source;
+    /* TAXII collections (ids or aliases) every stored version goes into */
+    const char *const *collections;
+    size_t ncollections;
     fusion_ingest_note_fn note;
     fusion_ingest_progress_fn progress;
     void *ctx;

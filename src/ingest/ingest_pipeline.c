@@ -649,6 +649,8 @@ put_rec(struct consumer *c, const struct ingest_batch *b,
         .json = pool + rec->json,
         .json_len = rec->json_len,
         .nkeys = rec->nkeys,
+        .collections = c->opt->collections,
+        .ncollections = c->opt->ncollections,
     };
     enum fusion_store_put_result result;
     enum fusion_err rc;

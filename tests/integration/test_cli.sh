@@ -117,6 +117,16 @@ db.commit()
 PY
 check "older schema" 0 "$fusion" --db old.db stats
 expect_in "older schema" out.txt "schema version 2"
+check "collection add" 0 "$fusion" collection add --alias shared "Shared intel"
+id=$(cat out.txt)
+check "collection list" 0 "$fusion" --json collection list
+expect_in "collection list" out.txt "\"id\":\"$id\",\"title\":\"Shared intel\",\"alias\":\"shared\""
+check "collection alias taken" 3 "$fusion" collection add --alias shared "Again"
+check "ingest into collection" 0 "$fusion" ingest --collection shared good.json
+check "ingest into no collection" 1 "$fusion" ingest --collection nope good.json
+expect_in "ingest into no collection" err.txt "--collection 'nope'"
+check "collection remove" 0 "$fusion" collection remove shared
+check "collection gone" 1 "$fusion" collection remove "$id"
 check "store is a folder" 4 "$fusion" --db "$tmp" stats
 check "store folder missing" 4 "$fusion" --db "$tmp/no/such.db" init
 
