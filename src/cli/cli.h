@@ -36,6 +36,10 @@ int cmd_search(struct cli *cli, int argc, char **argv);
 int cmd_export(struct cli *cli, int argc, char **argv);
 int cmd_stats(struct cli *cli, int argc, char **argv);
 int cmd_collection(struct cli *cli, int argc, char **argv);
+int cmd_user(struct cli *cli, int argc, char **argv);
+int cmd_token(struct cli *cli, int argc, char **argv);
+int cmd_group(struct cli *cli, int argc, char **argv);
+int cmd_grant(struct cli *cli, int argc, char **argv);
 
 /*
  * Options every command takes, for its getopt_long table, and the
@@ -128,6 +132,13 @@ int cli_open_store(struct cli *cli, unsigned flags, struct fusion_store **out);
  */
 void cli_version_text(const struct fusion_store_row *row, char *out,
                       size_t size);
+
+/*
+ * Closes store and turns rc into an exit code, printing err's message
+ * when rc is an error (an unknown name or id exits 1).
+ */
+int cli_store_done(struct fusion_store *store, enum fusion_err rc,
+                   const struct fusion_error *err);
 
 /* Writes s as a JSON string literal to f. */
 void cli_json_string(FILE *f, const char *s);

@@ -159,6 +159,17 @@ cli_open_store(struct cli *cli, unsigned flags, struct fusion_store **out)
     return CLI_OK;
 }
 
+int
+cli_store_done(struct fusion_store *store, enum fusion_err rc,
+               const struct fusion_error *err)
+{
+    fusion_store_close(store);
+    if (!rc)
+        return CLI_OK;
+    cli_error("%s", err->message);
+    return rc == FUSION_ERR_NOTFOUND ? CLI_FAILURE : cli_exit_for(rc);
+}
+
 void
 cli_version_text(const struct fusion_store_row *row, char *out, size_t size)
 {

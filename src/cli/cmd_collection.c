@@ -51,17 +51,6 @@ print_collection(void *ctx, const struct fusion_store_collection *c)
     return 0;
 }
 
-static int
-finish(struct fusion_store *store, enum fusion_err rc,
-       const struct fusion_error *err)
-{
-    fusion_store_close(store);
-    if (!rc)
-        return CLI_OK;
-    cli_error("%s", err->message);
-    return rc == FUSION_ERR_NOTFOUND ? CLI_FAILURE : cli_exit_for(rc);
-}
-
 /* The common options of list and remove; returns optind, or -1. */
 static int
 common_only(struct cli *cli, int argc, char **argv)
@@ -128,7 +117,8 @@ collection_add(struct cli *cli, int argc, char **argv)
     rc = cli_open_store(cli, 0, &store);
     if (rc)
         return rc;
-    rc = finish(store, fusion_store_collection_create(store, &c, &err), &err);
+    rc = cli_store_done(store, fusion_store_collection_create(store, &c, &err),
+                        &err);
     if (!rc)
         printf("%s\n", c.id);
     return rc;
@@ -148,7 +138,7 @@ collection_list(struct cli *cli, int argc, char **argv)
     rc = cli_open_store(cli, FUSION_STORE_READONLY, &store);
     if (rc)
         return rc;
-    return finish(
+    return cli_store_done(
         store, fusion_store_collection_list(store, print_collection, cli, &err),
         &err);
 }
@@ -180,7 +170,7 @@ collection_remove(struct cli *cli, int argc, char **argv)
     frc = fusion_store_collection_get(store, argv[argc - 1], copy_id, id, &err);
     if (!frc)
         frc = fusion_store_collection_remove(store, id, &err);
-    return finish(store, frc, &err);
+    return cli_store_done(store, frc, &err);
 }
 
 int

@@ -14,6 +14,10 @@ static const struct cli_command commands[] = {
     { "export", cmd_export, "write a selection as a STIX 2.1 bundle" },
     { "stats", cmd_stats, "count what the store holds" },
     { "collection", cmd_collection, "add, list, remove TAXII collections" },
+    { "user", cmd_user, "add, list, remove users, set passwords" },
+    { "token", cmd_token, "create, list, revoke API tokens" },
+    { "group", cmd_group, "add users to groups, remove them" },
+    { "grant", cmd_grant, "grant or revoke access to a collection" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

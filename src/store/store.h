@@ -378,4 +378,226 @@ FUSION_NODISCARD enum fusion_err fusion_store_collection_objects(
     const struct fusion_store_taxii_query *q, fusion_store_row_fn fn, void *ctx,
     struct fusion_store_page *page_out, struct fusion_error *err);
 
+/*
+ * Accounts and permissions, for the TAXII server (TAXII 2.1 section 8):
+ * users with passwords, API tokens, groups of users and per-collection
+ * grants. Passwords and token secrets are kept only as scrypt hashes
+ * (see fusion_secret_hash); a token's secret is handed out once, when it
+ * is created.
+ *
+ * Names are borrowed for the call. A user or group name is 1 to
+ * FUSION_STORE_MAX_NAME bytes with no control characters, no '@' first
+ * (the CLI writes groups as @GROUP) and no ':' (HTTP Basic splits on
+ * it). Writes run in the open transaction if any, else in one of their
+ * own, and return FUSION_ERR_INVALID on a read-only store. Every
+ * function may return FUSION_ERR_DB or FUSION_ERR_NOMEM.
+ *
+ * params, where taken, sets the scrypt cost of new hashes; NULL means
+ * the default (FUSION_SECRET_PASSWORD_LOG2_N for passwords,
+ * FUSION_SECRET_TOKEN_LOG2_N for tokens, r = 8, p = 1). Tests pass a
+ * lower cost.
+ */
+#define FUSION_STORE_MAX_NAME     64
+#define FUSION_STORE_MAX_PASSWORD 1024
+#define FUSION_STORE_MAX_LABEL    256
+
+/* A user as handed to a callback: valid for the callback only. */
+struct fusion_store_user {
+    int64_t id;
+    const char *name;
+    int64_t created;
+    bool disabled;
+};
+
+/*
+ * Adds user name with password (a NUL-terminated string of at most
+ * FUSION_STORE_MAX_PASSWORD bytes, never kept in clear).
+ * FUSION_ERR_INVALID for a malformed name or an empty or overlong
+ * password, FUSION_ERR_CONFLICT when the name is taken.
+ */
+FUSION_NODISCARD enum fusion_err fusion_store_user_add(
+    struct fusion_store *store, const char *name, const char *password,
+    const struct fusion_secret_params *params, struct fusion_error *err);
+
+typedef int (*fusion_store_user_fn)(void *ctx,
+                                    const struct fusion_store_user *user);
+
+/* Calls fn for every user, by name. A nonzero value from fn stops. */
+FUSION_NODISCARD enum fusion_err
+fusion_store_user_list(struct fusion_store *store, fusion_store_user_fn fn,
+                       void *ctx, struct fusion_error *err);
+
+/*
+ * Finds user name: *id_out receives its id. FUSION_ERR_NOTFOUND when
+ * there is none.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_store_user_id(struct fusion_store *store, const char *name,
+                     int64_t *id_out, struct fusion_error *err);
+
+/*
+ * Removes user name with its tokens, group memberships and grants.
+ * FUSION_ERR_NOTFOUND when there is none.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_store_user_remove(struct fusion_store *store, const char *name,
+                         struct fusion_error *err);
+
+/*
+ * Replaces the password of user name (rules as for add); its tokens
+ * stay valid. FUSION_ERR_NOTFOUND when there is no such user.
+ */
+FUSION_NODISCARD enum fusion_err fusion_store_user_set_password(
+    struct fusion_store *store, const char *name, const char *password,
+    const struct fusion_secret_params *params, struct fusion_error *err);
+
+/*
+ * Disables or enables user name. A disabled user authenticates neither
+ * by password nor by token, and fusion_store_can is false for it.
+ * FUSION_ERR_NOTFOUND when there is no such user.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_store_user_set_disabled(struct fusion_store *store, const char *name,
+                               bool disabled, struct fusion_error *err);
+
+/*
+ * Checks password for user name. On success *id_out receives the user's
+ * id. An unknown user, a wrong password and a disabled user all give
+ * FUSION_ERR_INVALID with the same message, and an unknown user costs a
+ * hash computation like a known one, so neither the answer nor its time
+ * tells whether a name exists.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_store_user_verify(struct fusion_store *store, const char *name,
+                         const char *password, int64_t *id_out,
+                         struct fusion_error *err);
+
+/*
+ * Tokens. A token reads fusion_<id>_<secret>: id is 16 lowercase hex
+ * digits naming it, secret 32 random bytes in base64url.
+ */
+#define FUSION_STORE_TOKEN_ID_LEN 16
+#define FUSION_STORE_TOKEN_MAX    80
+
+/*
+ * A token to create for user: label may be NULL (at most
+ * FUSION_STORE_MAX_LABEL bytes); expires is the time (ns since the
+ * epoch) after which it no longer authenticates, 0 for never.
+ */
+struct fusion_store_token_spec {
+    const char *user;
+    const char *label;
+    int64_t expires;
+    const struct fusion_secret_params *params;
+};
+
+/*
+ * Creates a token: its full text goes into token_out
+ * (FUSION_STORE_TOKEN_MAX bytes), its id into id_out
+ * (FUSION_STORE_TOKEN_ID_LEN + 1 bytes, may be NULL). The text is not
+ * kept and cannot be had again. FUSION_ERR_NOTFOUND for an unknown
+ * user, FUSION_ERR_INVALID for a bad label.
+ */
+FUSION_NODISCARD enum fusion_err fusion_store_token_create(
+    struct fusion_store *store, const struct fusion_store_token_spec *spec,
+    char *token_out, char *id_out, struct fusion_error *err);
+
+/* A token as handed to a callback: valid for the callback only. */
+struct fusion_store_token {
+    const char *id;
+    const char *user;
+    const char *label; /* "" when none */
+    int64_t created;
+    int64_t expires; /* 0: never */
+    bool revoked;
+};
+
+typedef int (*fusion_store_token_fn)(void *ctx,
+                                     const struct fusion_store_token *token);
+
+/*
+ * Calls fn for the tokens of user (NULL: of everyone), by user and
+ * creation. A nonzero value from fn stops.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_store_token_list(struct fusion_store *store, const char *user,
+                        fusion_store_token_fn fn, void *ctx,
+                        struct fusion_error *err);
+
+/*
+ * Revokes token id for good. FUSION_ERR_NOTFOUND when there is no such
+ * token.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_store_token_revoke(struct fusion_store *store, const char *id,
+                          struct fusion_error *err);
+
+/*
+ * Checks a token's full text: on success *user_id_out receives the id
+ * of its user. A malformed, unknown, revoked or expired token, a wrong
+ * secret and a disabled user all give FUSION_ERR_INVALID with the same
+ * message.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_store_token_verify(struct fusion_store *store, const char *token,
+                          int64_t *user_id_out, struct fusion_error *err);
+
+/*
+ * Groups. A group exists while it has members or grants; adding a
+ * member creates it. FUSION_ERR_NOTFOUND for an unknown user, and on
+ * removal for a user who is not a member.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_store_group_add_member(struct fusion_store *store, const char *group,
+                              const char *user, struct fusion_error *err);
+
+FUSION_NODISCARD enum fusion_err
+fusion_store_group_remove_member(struct fusion_store *store, const char *group,
+                                 const char *user, struct fusion_error *err);
+
+/* What a grant allows on a collection; combine with |. */
+enum fusion_store_access {
+    FUSION_STORE_READ = 1 << 0,
+    FUSION_STORE_WRITE = 1 << 1,
+};
+
+/*
+ * A grant of access on collection (id or alias) to exactly one of user
+ * and group. Granting adds to what is granted already; revoking takes
+ * away only the bits given.
+ */
+struct fusion_store_grant {
+    const char *user;
+    const char *group;
+    const char *collection;
+    unsigned access; /* enum fusion_store_access */
+};
+
+/*
+ * Grants g. FUSION_ERR_NOTFOUND for an unknown user or collection (a
+ * group is created), FUSION_ERR_INVALID for a malformed grant.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_store_grant_add(struct fusion_store *store,
+                       const struct fusion_store_grant *g,
+                       struct fusion_error *err);
+
+/*
+ * Takes away g. FUSION_ERR_NOTFOUND for an unknown user, group or
+ * collection, or when nothing of g was granted.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_store_grant_revoke(struct fusion_store *store,
+                          const struct fusion_store_grant *g,
+                          struct fusion_error *err);
+
+/*
+ * Whether user user_id may do all of access on collection (id or
+ * alias), through grants to the user and to groups it belongs to,
+ * combined. False for a disabled or unknown user, an unknown collection
+ * and on any error, so a failure denies.
+ */
+bool fusion_store_can(struct fusion_store *store, int64_t user_id,
+                      const char *collection, unsigned access);
+
 #endif

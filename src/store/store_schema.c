@@ -94,9 +94,55 @@ static const char schema_v2[] =
     "CREATE UNIQUE INDEX collection_objects_version"
     " ON collection_objects (object_added, collection_id);";
 
+/*
+ * Version 3: accounts for the TAXII server. Passwords and token secrets
+ * are kept only as encoded scrypt hashes (fusion_secret_hash), which
+ * name their own parameters. A token's id is public (it is part of the
+ * token text) and is the key that finds its hash. The group table is
+ * not called groups: that is a keyword in SQLite 3.28 and later.
+ *
+ * A grant names a collection by row id and a principal by kind (0 a
+ * user, 1 a group) and row id; access holds the enum
+ * fusion_store_access bits. Removing a user or a collection removes
+ * its grants in the same transaction.
+ */
+static const char schema_v3[] =
+    "CREATE TABLE users ("
+    " user_id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " password_hash TEXT NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " disabled INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE tokens ("
+    " token_id TEXT PRIMARY KEY,"
+    " user_id INTEGER NOT NULL,"
+    " secret_hash TEXT NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " expires INTEGER,"
+    " revoked INTEGER NOT NULL DEFAULT 0,"
+    " label TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX tokens_user ON tokens (user_id);"
+    "CREATE TABLE user_groups ("
+    " group_id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE group_members ("
+    " group_id INTEGER NOT NULL,"
+    " user_id INTEGER NOT NULL,"
+    " PRIMARY KEY (group_id, user_id)) WITHOUT ROWID;"
+    "CREATE INDEX group_members_user ON group_members (user_id);"
+    "CREATE TABLE grants ("
+    " collection_id INTEGER NOT NULL,"
+    " principal_kind INTEGER NOT NULL,"
+    " principal_id INTEGER NOT NULL,"
+    " access INTEGER NOT NULL,"
+    " PRIMARY KEY (collection_id, principal_kind, principal_id))"
+    " WITHOUT ROWID;"
+    "CREATE INDEX grants_principal ON grants (principal_kind, principal_id);";
+
 static const struct store_step schema_steps[] = {
     { 1, schema_v1 },
     { 2, schema_v2 },
+    { 3, schema_v3 },
 };
 
 const struct store_step *

@@ -285,6 +285,7 @@ delete_collection(struct fusion_store *store, int64_t coll,
 {
     static const char *const sql[] = {
         "DELETE FROM collection_objects WHERE collection_id = ?1",
+        "DELETE FROM grants WHERE collection_id = ?1",
         "DELETE FROM collections WHERE collection_id = ?1",
     };
     sqlite3_stmt *stmt;

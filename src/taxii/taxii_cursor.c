@@ -17,9 +17,6 @@
 _Static_assert(RAW_LEN % 3 == 0 && RAW_LEN / 3 * 4 == FUSION_TAXII_CURSOR_LEN,
                "cursor length");
 
-static const char b64url[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 static void
 put_u64(uint8_t *p, uint64_t v)
 {
@@ -37,59 +34,6 @@ get_u64(const uint8_t *p)
     for (int i = 0; i < 8; i++)
         v = v << 8 | p[i];
     return v;
-}
-
-static int
-b64url_value(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '-')
-        return 62;
-    if (c == '_')
-        return 63;
-    return -1;
-}
-
-/* Encodes len bytes, a multiple of three, without padding. */
-static void
-b64url_encode(const uint8_t *in, size_t len, char *out)
-{
-    for (size_t i = 0; i < len; i += 3) {
-        uint32_t v =
-            (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-
-        *out++ = b64url[v >> 18 & 63];
-        *out++ = b64url[v >> 12 & 63];
-        *out++ = b64url[v >> 6 & 63];
-        *out++ = b64url[v & 63];
-    }
-    *out = '\0';
-}
-
-/* Decodes len characters, a multiple of four; false on a bad one. */
-static bool
-b64url_decode(const char *in, size_t len, uint8_t *out)
-{
-    for (size_t i = 0; i < len; i += 4) {
-        uint32_t v = 0;
-
-        for (size_t k = 0; k < 4; k++) {
-            int d = b64url_value(in[i + k]);
-
-            if (d < 0)
-                return false;
-            v = v << 6 | (uint32_t)d;
-        }
-        *out++ = (uint8_t)(v >> 16);
-        *out++ = (uint8_t)(v >> 8);
-        *out++ = (uint8_t)v;
-    }
-    return true;
 }
 
 static bool
@@ -119,7 +63,7 @@ fusion_taxii_cursor_encode(const struct fusion_taxii_cursor *c,
     put_u64(raw + 17, c->digest);
     if (!mac(secret, secret_len, raw, raw + BODY_LEN))
         return FUSION_ERR_INTERNAL;
-    b64url_encode(raw, RAW_LEN, out);
+    fusion_base64url_encode(raw, RAW_LEN, out);
     return FUSION_OK;
 }
 
@@ -129,6 +73,7 @@ fusion_taxii_cursor_decode(const char *token, size_t len, const void *secret,
                            struct fusion_error *err)
 {
     uint8_t raw[RAW_LEN], expect[MAC_LEN];
+    size_t raw_len = 0;
 
     if (secret_len < FUSION_TAXII_SECRET_MIN)
         return fusion_error_set(err, FUSION_ERR_INVALID,
@@ -137,7 +82,8 @@ fusion_taxii_cursor_decode(const char *token, size_t len, const void *secret,
     if (len != FUSION_TAXII_CURSOR_LEN)
         return fusion_error_set(err, FUSION_ERR_INVALID,
                                 "invalid next: wrong length");
-    if (!b64url_decode(token, len, raw))
+    if (fusion_base64url_decode(token, len, raw, sizeof(raw), &raw_len) ||
+        raw_len != RAW_LEN)
         return fusion_error_set(err, FUSION_ERR_INVALID,
                                 "invalid next: not base64url");
     if (!mac(secret, secret_len, raw, expect))

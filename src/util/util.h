@@ -295,4 +295,78 @@ void fusion_log_write(enum fusion_log_level level, const char *module,
             fusion_log_write(level, module, event, __VA_ARGS__, NULL); \
     } while (0)
 
+/*
+ * Secrets: random bytes, base64url text and memory-hard hashes of
+ * passwords and tokens. A hash is kept as text that names its
+ * parameters and salt, "$scrypt$ln=15,r=8,p=1$SALT$HASH" (salt and
+ * hash in base64url), so the parameters of new hashes may change while
+ * old ones still verify. Thread-safe.
+ */
+struct fusion_secret_params {
+    unsigned log2_n; /* scrypt cost: N = 2^log2_n, 1 to 24 */
+    unsigned r;      /* block size, 1 to 32 */
+    unsigned p;      /* parallelism, 1 to 16 */
+};
+
+/* For passwords: N = 2^15, r = 8, p = 1, about 32 MiB and 0.1 s. */
+#define FUSION_SECRET_PASSWORD_LOG2_N 15
+/*
+ * For tokens, whose secret is 32 random bytes: no guessing is helped by
+ * a cheap hash, so N = 2^10 (1 MiB, about 1 ms) keeps each request cheap.
+ */
+#define FUSION_SECRET_TOKEN_LOG2_N 10
+
+#define FUSION_SECRET_SALT_LEN 16
+#define FUSION_SECRET_KEY_LEN  32
+/* Room for an encoded hash and its NUL. */
+#define FUSION_SECRET_HASH_MAX 128
+/* Characters of len bytes in base64url without padding. */
+#define FUSION_BASE64URL_LEN(len) (((len)*4 + 2) / 3)
+
+/*
+ * Fills buf with len bytes from the OpenSSL random generator.
+ * FUSION_ERR_INTERNAL when it has no entropy.
+ */
+FUSION_NODISCARD enum fusion_err fusion_secret_random(void *buf, size_t len,
+                                                      struct fusion_error *err);
+
+/*
+ * Writes data as base64url without padding and a NUL into out, which
+ * has room for FUSION_BASE64URL_LEN(len) + 1 bytes.
+ */
+void fusion_base64url_encode(const void *data, size_t len, char *out);
+
+/*
+ * Decodes len characters of unpadded base64url into out (size bytes);
+ * *len_out receives the byte count. FUSION_ERR_INVALID for anything
+ * that is not canonical base64url, FUSION_ERR_LIMIT when out is short.
+ */
+FUSION_NODISCARD enum fusion_err fusion_base64url_decode(const char *s,
+                                                         size_t len, void *out,
+                                                         size_t size,
+                                                         size_t *len_out);
+
+/*
+ * Hashes secret (len bytes, borrowed) with scrypt under params (NULL:
+ * the password setting) and a fresh random salt, and writes the encoded
+ * hash into out (FUSION_SECRET_HASH_MAX bytes). FUSION_ERR_INVALID or
+ * FUSION_ERR_LIMIT for parameters out of range, FUSION_ERR_NOMEM or
+ * FUSION_ERR_INTERNAL when OpenSSL fails.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_secret_hash(const void *secret, size_t len,
+                   const struct fusion_secret_params *params, char *out,
+                   struct fusion_error *err);
+
+/*
+ * Recomputes the hash of secret under the parameters and salt of
+ * encoded and compares in constant time: *match_out is true when they
+ * agree. FUSION_ERR_INVALID for a malformed encoded hash (then
+ * *match_out is false), FUSION_ERR_NOMEM or FUSION_ERR_INTERNAL when
+ * OpenSSL fails.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_secret_verify(const void *secret, size_t len, const char *encoded,
+                     bool *match_out, struct fusion_error *err);
+
 #endif

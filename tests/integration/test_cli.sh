@@ -110,13 +110,15 @@ expect_in "empty store file" err.txt "empty file"
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
-                          " AND name LIKE 'collection%'").fetchall():
+                          " AND (name LIKE 'collection%' OR name IN ('users',"
+                          " 'tokens', 'user_groups', 'group_members',"
+                          " 'grants'))").fetchall():
     db.execute(f"DROP TABLE {name}")
 db.execute("PRAGMA user_version = 1")
 db.commit()
 PY
 check "older schema" 0 "$fusion" --db old.db stats
-expect_in "older schema" out.txt "schema version 2"
+expect_in "older schema" out.txt "schema version 3"
 check "collection add" 0 "$fusion" collection add --alias shared "Shared intel"
 id=$(cat out.txt)
 check "collection list" 0 "$fusion" --json collection list
@@ -130,5 +132,51 @@ check "collection gone" 1 "$fusion" collection remove "$id"
 check "store is a folder" 4 "$fusion" --db "$tmp" stats
 check "store folder missing" 4 "$fusion" --db "$tmp/no/such.db" init
 
+# accounts: users, tokens, groups and grants
+check "user add" 0 sh -c 'printf "s3cret-pw\n" | "$0" user add alice' "$fusion"
+check "user add taken" 3 sh -c 'printf "pw\n" | "$0" user add alice' "$fusion"
+printf 'other-pw\n' >pw.txt
+check "user add from file" 0 "$fusion" user add --password-file pw.txt bob
+check "user add no password" 3 "$fusion" user add carol </dev/null
+check "user add missing file" 1 "$fusion" user add --password-file nosuch carol
+check "user list" 0 "$fusion" --json user list
+expect_in "user list" out.txt '{"name":"alice","created":"'
+expect_in "user list" out.txt '"disabled":false}'
+if grep -q 's3cret-pw' t.db t.db-wal 2>/dev/null; then
+    echo "FAIL: a password is stored in clear"; failures=$((failures + 1))
+fi
+check "user passwd" 0 "$fusion" user passwd --password-file pw.txt alice
+check "user passwd unknown" 1 "$fusion" user passwd --password-file pw.txt nobody
+check "token create" 0 "$fusion" token create --label ci alice
+token=$(cat out.txt)
+case $token in
+fusion_????????????????_*) ;;
+*) echo "FAIL: token create printed '$token'"; failures=$((failures + 1)) ;;
+esac
+tid=${token#fusion_}
+tid=${tid%%_*}
+check "token list" 0 "$fusion" --json token list alice
+expect_in "token list" out.txt "\"id\":\"$tid\",\"user\":\"alice\",\"label\":\"ci\""
+if grep -qF -- "${token#fusion_"$tid"_}" out.txt; then
+    echo "FAIL: token list shows a secret"; failures=$((failures + 1))
+fi
+check "token bad expiry" 2 "$fusion" token create --expires tomorrow alice
+check "token unknown user" 1 "$fusion" token create nobody
+check "token revoke" 0 "$fusion" token revoke "$tid"
+check "token revoke unknown" 1 "$fusion" token revoke 0000000000000000
+check "collection for grants" 0 "$fusion" collection add --alias feed "Feed"
+check "grant read" 0 "$fusion" grant read alice feed
+check "grant group" 0 "$fusion" grant write @analysts feed
+check "group add" 0 "$fusion" group add analysts bob
+check "group remove" 0 "$fusion" group remove analysts bob
+check "group remove again" 1 "$fusion" group remove analysts bob
+check "grant bad access" 2 "$fusion" grant execute alice feed
+check "grant unknown collection" 1 "$fusion" grant read alice nope
+check "grant revoke" 0 "$fusion" grant --revoke read alice feed
+check "grant revoke again" 1 "$fusion" grant --revoke read alice feed
+check "user help" 0 "$fusion" user --help
+expect_in "user help" out.txt "usage: fusion user add"
+check "user remove" 0 "$fusion" user remove alice
+check "user remove again" 1 "$fusion" user remove alice
 echo "$failures failures"
 [ "$failures" -eq 0 ]

@@ -197,13 +197,16 @@ test_schema_migrate_v1_to_v2_keeps_data(void **state)
     sqlite3 *db;
     int version = 0;
 
-    assert_int_equal(fusion_store_schema_version(), 2);
+    assert_true(fusion_store_schema_version() >= 2);
     put1(f->store, ID_A, V1, NULL, 0);
     fusion_store_close(f->store);
     f->store = NULL;
     /* What a version 1 store holds: step 1 only. */
     exec_sql(f->path, "DROP TABLE collection_objects;"
                       "DROP TABLE collections;"
+                      "DROP TABLE users; DROP TABLE tokens;"
+                      "DROP TABLE user_groups; DROP TABLE group_members;"
+                      "DROP TABLE grants;"
                       "PRAGMA user_version = 1;");
     assert_int_equal(
         fusion_store_open(f->path, FUSION_STORE_READONLY, &f->store, NULL),
@@ -213,7 +216,7 @@ test_schema_migrate_v1_to_v2_keeps_data(void **state)
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
     assert_int_equal(store_schema_read_version(db, &version, NULL), FUSION_OK);
     sqlite3_close(db);
-    assert_int_equal(version, 2);
+    assert_int_equal(version, fusion_store_schema_version());
     assert_int_equal(fusion_store_stats(f->store, &st, NULL, NULL, NULL),
                      FUSION_OK);
     assert_int_equal(st.versions, 1);
@@ -235,7 +238,7 @@ test_schema_steps_keep_version_1(void **state)
 
     (void)state;
     steps = store_schema_steps(&n);
-    assert_int_equal(n, 2);
+    assert_true(n >= 2);
     assert_int_equal(steps[0].version, 1);
     assert_null(strstr(steps[0].sql, "collection"));
     assert_non_null(strstr(steps[1].sql, "collection_objects"));

@@ -1,0 +1,657 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Store accounts: users, passwords, tokens, groups, grants, migration. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* cmocka needs the headers above first. */
+#include <cmocka.h>
+
+#include "store/store.h"
+#include "store/store_int.h"
+#include "store_fixture.h"
+
+#define COLL_A "4a3d1f3e-4c7e-4f0b-8d2a-1b2c3d4e5f60"
+#define COLL_B "91b6a4b2-0c2d-4e4f-9a8b-7c6d5e4f3a21"
+
+/* A low scrypt cost keeps the suite fast. */
+static const struct fusion_secret_params cheap = { .log2_n = 4,
+                                                   .r = 8,
+                                                   .p = 1 };
+
+static int
+setup(void **state)
+{
+    struct fixture *f = fixture_open();
+    struct fusion_store_collection a = { .id = COLL_A,
+                                         .title = "A",
+                                         .alias = "alpha" };
+    struct fusion_store_collection b = { .id = COLL_B, .title = "B" };
+
+    if (!f)
+        return -1;
+    if (fusion_store_collection_create(f->store, &a, NULL) ||
+        fusion_store_collection_create(f->store, &b, NULL)) {
+        fixture_close(f);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    fixture_close(*state);
+    return 0;
+}
+
+static void
+add_user(struct fusion_store *store, const char *name, const char *pw)
+{
+    assert_int_equal(fusion_store_user_add(store, name, pw, &cheap, NULL),
+                     FUSION_OK);
+}
+
+static int64_t
+user_id(struct fusion_store *store, const char *name)
+{
+    int64_t id = 0;
+
+    assert_int_equal(fusion_store_user_id(store, name, &id, NULL), FUSION_OK);
+    return id;
+}
+
+static void
+exec_sql(const char *path, const char *sql)
+{
+    sqlite3 *db;
+
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+/* Users and passwords */
+
+static void
+test_user_verify_right_password(void **state)
+{
+    struct fixture *f = *state;
+    int64_t id = 0;
+
+    add_user(f->store, "alice", "correct horse");
+    assert_int_equal(
+        fusion_store_user_verify(f->store, "alice", "correct horse", &id, NULL),
+        FUSION_OK);
+    assert_true(id == user_id(f->store, "alice"));
+}
+
+static void
+test_user_verify_wrong_and_unknown_alike(void **state)
+{
+    struct fixture *f = *state;
+    struct fusion_error wrong, unknown;
+    int64_t id = -1;
+
+    add_user(f->store, "alice", "correct horse");
+    assert_int_equal(
+        fusion_store_user_verify(f->store, "alice", "battery", &id, &wrong),
+        FUSION_ERR_INVALID);
+    assert_int_equal(fusion_store_user_verify(f->store, "mallory",
+                                              "correct horse", &id, &unknown),
+                     FUSION_ERR_INVALID);
+    assert_string_equal(wrong.message, unknown.message);
+    assert_true(id == -1);
+}
+
+static void
+test_user_verify_no_users(void **state)
+{
+    struct fixture *f = *state;
+    int64_t id;
+
+    assert_int_equal(fusion_store_user_verify(f->store, "x", "y", &id, NULL),
+                     FUSION_ERR_INVALID);
+}
+
+static void
+test_user_disabled_cannot_login(void **state)
+{
+    struct fixture *f = *state;
+    int64_t id;
+
+    add_user(f->store, "bob", "pw");
+    assert_int_equal(
+        fusion_store_user_set_disabled(f->store, "bob", true, NULL), FUSION_OK);
+    assert_int_equal(fusion_store_user_verify(f->store, "bob", "pw", &id, NULL),
+                     FUSION_ERR_INVALID);
+    assert_int_equal(
+        fusion_store_user_set_disabled(f->store, "bob", false, NULL),
+        FUSION_OK);
+    assert_int_equal(fusion_store_user_verify(f->store, "bob", "pw", &id, NULL),
+                     FUSION_OK);
+}
+
+static void
+test_user_add_rules(void **state)
+{
+    struct fixture *f = *state;
+
+    add_user(f->store, "alice", "pw");
+    assert_int_equal(
+        fusion_store_user_add(f->store, "alice", "pw2", &cheap, NULL),
+        FUSION_ERR_CONFLICT);
+    assert_int_equal(fusion_store_user_add(f->store, "", "pw", &cheap, NULL),
+                     FUSION_ERR_INVALID);
+    assert_int_equal(fusion_store_user_add(f->store, "a:b", "pw", &cheap, NULL),
+                     FUSION_ERR_INVALID);
+    assert_int_equal(fusion_store_user_add(f->store, "@g", "pw", &cheap, NULL),
+                     FUSION_ERR_INVALID);
+    assert_int_equal(fusion_store_user_add(f->store, "carol", "", &cheap, NULL),
+                     FUSION_ERR_INVALID);
+}
+
+static void
+test_user_password_not_stored_in_clear(void **state)
+{
+    struct fixture *f = *state;
+    FILE *fp;
+    char buf[4096];
+    size_t n;
+    bool seen = false;
+
+    add_user(f->store, "alice", "Unmistakable-Passw0rd");
+    fusion_store_close(f->store);
+    f->store = NULL;
+    fp = fopen(f->path, "rb");
+    assert_non_null(fp);
+    while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
+        for (size_t i = 0; i + 21 <= n; i++)
+            seen = seen || memcmp(buf + i, "Unmistakable-Passw0rd", 21) == 0;
+    }
+    fclose(fp);
+    assert_false(seen);
+    assert_int_equal(fusion_store_open(f->path, 0, &f->store, NULL), FUSION_OK);
+}
+
+static void
+test_user_set_password(void **state)
+{
+    struct fixture *f = *state;
+    int64_t id;
+
+    add_user(f->store, "alice", "old");
+    assert_int_equal(
+        fusion_store_user_set_password(f->store, "alice", "new", &cheap, NULL),
+        FUSION_OK);
+    assert_int_equal(
+        fusion_store_user_verify(f->store, "alice", "old", &id, NULL),
+        FUSION_ERR_INVALID);
+    assert_int_equal(
+        fusion_store_user_verify(f->store, "alice", "new", &id, NULL),
+        FUSION_OK);
+    assert_int_equal(
+        fusion_store_user_set_password(f->store, "nobody", "x", &cheap, NULL),
+        FUSION_ERR_NOTFOUND);
+}
+
+static int
+count_user(void *ctx, const struct fusion_store_user *user)
+{
+    (void)user;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static void
+test_user_list_and_remove(void **state)
+{
+    struct fixture *f = *state;
+    char token[FUSION_STORE_TOKEN_MAX];
+    struct fusion_store_token_spec spec = { .user = "alice", .params = &cheap };
+    int n = 0;
+    int64_t id;
+
+    add_user(f->store, "alice", "pw");
+    add_user(f->store, "bob", "pw");
+    assert_int_equal(
+        fusion_store_token_create(f->store, &spec, token, NULL, NULL),
+        FUSION_OK);
+    assert_int_equal(fusion_store_user_list(f->store, count_user, &n, NULL),
+                     FUSION_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(fusion_store_user_remove(f->store, "alice", NULL),
+                     FUSION_OK);
+    assert_int_equal(fusion_store_user_remove(f->store, "alice", NULL),
+                     FUSION_ERR_NOTFOUND);
+    assert_int_equal(fusion_store_token_verify(f->store, token, &id, NULL),
+                     FUSION_ERR_INVALID);
+    n = 0;
+    assert_int_equal(fusion_store_user_list(f->store, count_user, &n, NULL),
+                     FUSION_OK);
+    assert_int_equal(n, 1);
+}
+
+/* Tokens */
+
+static void
+test_token_create_verify(void **state)
+{
+    struct fixture *f = *state;
+    char token[FUSION_STORE_TOKEN_MAX], id[FUSION_STORE_TOKEN_ID_LEN + 1];
+    struct fusion_store_token_spec spec = { .user = "alice",
+                                            .label = "ci",
+                                            .params = &cheap };
+    int64_t uid = 0;
+
+    add_user(f->store, "alice", "pw");
+    assert_int_equal(
+        fusion_store_token_create(f->store, &spec, token, id, NULL), FUSION_OK);
+    assert_true(strncmp(token, "fusion_", 7) == 0);
+    assert_true(strncmp(token + 7, id, FUSION_STORE_TOKEN_ID_LEN) == 0);
+    assert_int_equal(strlen(token), 7 + 16 + 1 + 43);
+    assert_int_equal(fusion_store_token_verify(f->store, token, &uid, NULL),
+                     FUSION_OK);
+    assert_true(uid == user_id(f->store, "alice"));
+}
+
+static void
+test_token_wrong_secret(void **state)
+{
+    struct fixture *f = *state;
+    char token[FUSION_STORE_TOKEN_MAX];
+    struct fusion_store_token_spec spec = { .user = "alice", .params = &cheap };
+    size_t len;
+    int64_t uid;
+
+    add_user(f->store, "alice", "pw");
+    assert_int_equal(
+        fusion_store_token_create(f->store, &spec, token, NULL, NULL),
+        FUSION_OK);
+    len = strlen(token);
+    token[len - 2] = token[len - 2] == 'A' ? 'B' : 'A';
+    assert_int_equal(fusion_store_token_verify(f->store, token, &uid, NULL),
+                     FUSION_ERR_INVALID);
+    assert_int_equal(fusion_store_token_verify(f->store, "fusion_", &uid, NULL),
+                     FUSION_ERR_INVALID);
+    assert_int_equal(fusion_store_token_verify(f->store, "", &uid, NULL),
+                     FUSION_ERR_INVALID);
+}
+
+static void
+test_token_revoke(void **state)
+{
+    struct fixture *f = *state;
+    char token[FUSION_STORE_TOKEN_MAX], id[FUSION_STORE_TOKEN_ID_LEN + 1];
+    struct fusion_store_token_spec spec = { .user = "alice", .params = &cheap };
+    int64_t uid;
+
+    add_user(f->store, "alice", "pw");
+    assert_int_equal(
+        fusion_store_token_create(f->store, &spec, token, id, NULL), FUSION_OK);
+    assert_int_equal(fusion_store_token_revoke(f->store, id, NULL), FUSION_OK);
+    assert_int_equal(fusion_store_token_verify(f->store, token, &uid, NULL),
+                     FUSION_ERR_INVALID);
+    assert_int_equal(
+        fusion_store_token_revoke(f->store, "0000000000000000", NULL),
+        FUSION_ERR_NOTFOUND);
+}
+
+static void
+test_token_expired(void **state)
+{
+    struct fixture *f = *state;
+    char old[FUSION_STORE_TOKEN_MAX], fresh[FUSION_STORE_TOKEN_MAX];
+    struct fusion_store_token_spec spec = { .user = "alice", .params = &cheap };
+    int64_t uid;
+
+    add_user(f->store, "alice", "pw");
+    spec.expires = fusion_time_now_ns() - INT64_C(1000000000);
+    assert_int_equal(
+        fusion_store_token_create(f->store, &spec, old, NULL, NULL), FUSION_OK);
+    spec.expires = fusion_time_now_ns() + INT64_C(3600000000000);
+    assert_int_equal(
+        fusion_store_token_create(f->store, &spec, fresh, NULL, NULL),
+        FUSION_OK);
+    assert_int_equal(fusion_store_token_verify(f->store, old, &uid, NULL),
+                     FUSION_ERR_INVALID);
+    assert_int_equal(fusion_store_token_verify(f->store, fresh, &uid, NULL),
+                     FUSION_OK);
+}
+
+static void
+test_token_disabled_user(void **state)
+{
+    struct fixture *f = *state;
+    char token[FUSION_STORE_TOKEN_MAX];
+    struct fusion_store_token_spec spec = { .user = "alice", .params = &cheap };
+    int64_t uid;
+
+    add_user(f->store, "alice", "pw");
+    assert_int_equal(
+        fusion_store_token_create(f->store, &spec, token, NULL, NULL),
+        FUSION_OK);
+    assert_int_equal(
+        fusion_store_user_set_disabled(f->store, "alice", true, NULL),
+        FUSION_OK);
+    assert_int_equal(fusion_store_token_verify(f->store, token, &uid, NULL),
+                     FUSION_ERR_INVALID);
+}
+
+struct token_seen {
+    int n;
+    bool revoked;
+    char label[32];
+};
+
+static int
+see_token(void *ctx, const struct fusion_store_token *t)
+{
+    struct token_seen *seen = ctx;
+
+    seen->n++;
+    seen->revoked = t->revoked;
+    snprintf(seen->label, sizeof(seen->label), "%s", t->label);
+    return 0;
+}
+
+static void
+test_token_list(void **state)
+{
+    struct fixture *f = *state;
+    char token[FUSION_STORE_TOKEN_MAX], id[FUSION_STORE_TOKEN_ID_LEN + 1];
+    struct fusion_store_token_spec spec = { .user = "alice",
+                                            .label = "feed",
+                                            .params = &cheap };
+    struct token_seen seen = { 0 };
+
+    add_user(f->store, "alice", "pw");
+    add_user(f->store, "bob", "pw");
+    assert_int_equal(
+        fusion_store_token_create(f->store, &spec, token, id, NULL), FUSION_OK);
+    assert_int_equal(fusion_store_token_revoke(f->store, id, NULL), FUSION_OK);
+    assert_int_equal(
+        fusion_store_token_list(f->store, "alice", see_token, &seen, NULL),
+        FUSION_OK);
+    assert_int_equal(seen.n, 1);
+    assert_true(seen.revoked);
+    assert_string_equal(seen.label, "feed");
+    seen.n = 0;
+    assert_int_equal(
+        fusion_store_token_list(f->store, "bob", see_token, &seen, NULL),
+        FUSION_OK);
+    assert_int_equal(seen.n, 0);
+    assert_int_equal(
+        fusion_store_token_list(f->store, "nobody", see_token, &seen, NULL),
+        FUSION_ERR_NOTFOUND);
+}
+
+/* Grants and groups */
+
+static void
+grant(struct fusion_store *store, const char *user, const char *group,
+      const char *coll, unsigned access)
+{
+    struct fusion_store_grant g = {
+        .user = user, .group = group, .collection = coll, .access = access
+    };
+
+    assert_int_equal(fusion_store_grant_add(store, &g, NULL), FUSION_OK);
+}
+
+static void
+test_grant_direct(void **state)
+{
+    struct fixture *f = *state;
+    int64_t alice;
+
+    add_user(f->store, "alice", "pw");
+    alice = user_id(f->store, "alice");
+    assert_false(fusion_store_can(f->store, alice, COLL_A, FUSION_STORE_READ));
+    grant(f->store, "alice", NULL, COLL_A, FUSION_STORE_READ);
+    assert_true(fusion_store_can(f->store, alice, COLL_A, FUSION_STORE_READ));
+    assert_true(fusion_store_can(f->store, alice, "alpha", FUSION_STORE_READ));
+    assert_false(fusion_store_can(f->store, alice, COLL_A, FUSION_STORE_WRITE));
+    assert_false(fusion_store_can(f->store, alice, COLL_B, FUSION_STORE_READ));
+}
+
+static void
+test_grant_via_group(void **state)
+{
+    struct fixture *f = *state;
+    int64_t bob;
+
+    add_user(f->store, "bob", "pw");
+    bob = user_id(f->store, "bob");
+    grant(f->store, NULL, "analysts", COLL_B, FUSION_STORE_WRITE);
+    assert_false(fusion_store_can(f->store, bob, COLL_B, FUSION_STORE_WRITE));
+    assert_int_equal(
+        fusion_store_group_add_member(f->store, "analysts", "bob", NULL),
+        FUSION_OK);
+    assert_true(fusion_store_can(f->store, bob, COLL_B, FUSION_STORE_WRITE));
+    assert_int_equal(
+        fusion_store_group_remove_member(f->store, "analysts", "bob", NULL),
+        FUSION_OK);
+    assert_false(fusion_store_can(f->store, bob, COLL_B, FUSION_STORE_WRITE));
+    assert_int_equal(
+        fusion_store_group_remove_member(f->store, "analysts", "bob", NULL),
+        FUSION_ERR_NOTFOUND);
+}
+
+/* Every combination of direct and group grants against every request. */
+static void
+test_can_matrix(void **state)
+{
+    static const unsigned want[] = { FUSION_STORE_READ, FUSION_STORE_WRITE,
+                                     FUSION_STORE_READ | FUSION_STORE_WRITE };
+    struct fixture *f = *state;
+    char name[16];
+    int64_t uid;
+
+    for (unsigned direct = 0; direct < 4; direct++) {
+        for (unsigned group = 0; group < 4; group++) {
+            snprintf(name, sizeof(name), "u%u%u", direct, group);
+            add_user(f->store, name, "pw");
+            uid = user_id(f->store, name);
+            if (direct)
+                grant(f->store, name, NULL, COLL_A, direct);
+            if (group) {
+                char gname[16];
+
+                snprintf(gname, sizeof(gname), "g%u%u", direct, group);
+                grant(f->store, NULL, gname, COLL_A, group);
+                assert_int_equal(
+                    fusion_store_group_add_member(f->store, gname, name, NULL),
+                    FUSION_OK);
+            }
+            for (size_t i = 0; i < 3; i++) {
+                bool expect = ((direct | group) & want[i]) == want[i];
+
+                assert_true(fusion_store_can(f->store, uid, COLL_A, want[i]) ==
+                            expect);
+                assert_false(fusion_store_can(f->store, uid, COLL_B, want[i]));
+            }
+            assert_false(fusion_store_can(f->store, uid, COLL_A, 0));
+            assert_false(fusion_store_can(f->store, uid, "nope", 1));
+        }
+    }
+}
+
+static void
+test_grant_revoke(void **state)
+{
+    struct fixture *f = *state;
+    struct fusion_store_grant g = { .user = "alice",
+                                    .collection = COLL_A,
+                                    .access = FUSION_STORE_WRITE };
+    int64_t alice;
+
+    add_user(f->store, "alice", "pw");
+    alice = user_id(f->store, "alice");
+    grant(f->store, "alice", NULL, COLL_A,
+          FUSION_STORE_READ | FUSION_STORE_WRITE);
+    assert_int_equal(fusion_store_grant_revoke(f->store, &g, NULL), FUSION_OK);
+    assert_true(fusion_store_can(f->store, alice, COLL_A, FUSION_STORE_READ));
+    assert_false(fusion_store_can(f->store, alice, COLL_A, FUSION_STORE_WRITE));
+    assert_int_equal(fusion_store_grant_revoke(f->store, &g, NULL),
+                     FUSION_ERR_NOTFOUND);
+    g.access = FUSION_STORE_READ;
+    assert_int_equal(fusion_store_grant_revoke(f->store, &g, NULL), FUSION_OK);
+    assert_false(fusion_store_can(f->store, alice, COLL_A, FUSION_STORE_READ));
+}
+
+static void
+test_grant_errors(void **state)
+{
+    struct fixture *f = *state;
+    struct fusion_store_grant g = { .user = "nobody",
+                                    .collection = COLL_A,
+                                    .access = FUSION_STORE_READ };
+
+    add_user(f->store, "alice", "pw");
+    assert_int_equal(fusion_store_grant_add(f->store, &g, NULL),
+                     FUSION_ERR_NOTFOUND);
+    g.user = "alice";
+    g.collection = "nope";
+    assert_int_equal(fusion_store_grant_add(f->store, &g, NULL),
+                     FUSION_ERR_NOTFOUND);
+    g.collection = COLL_A;
+    g.group = "both";
+    assert_int_equal(fusion_store_grant_add(f->store, &g, NULL),
+                     FUSION_ERR_INVALID);
+    g.group = NULL;
+    g.access = 4;
+    assert_int_equal(fusion_store_grant_add(f->store, &g, NULL),
+                     FUSION_ERR_INVALID);
+}
+
+static void
+test_grant_disabled_user_cannot(void **state)
+{
+    struct fixture *f = *state;
+    int64_t alice;
+
+    add_user(f->store, "alice", "pw");
+    alice = user_id(f->store, "alice");
+    grant(f->store, "alice", NULL, COLL_A, FUSION_STORE_READ);
+    assert_int_equal(
+        fusion_store_user_set_disabled(f->store, "alice", true, NULL),
+        FUSION_OK);
+    assert_false(fusion_store_can(f->store, alice, COLL_A, FUSION_STORE_READ));
+}
+
+static void
+test_grant_gone_with_collection(void **state)
+{
+    struct fixture *f = *state;
+    struct fusion_store_collection c = { .id = COLL_A, .title = "A again" };
+    int64_t alice;
+
+    add_user(f->store, "alice", "pw");
+    alice = user_id(f->store, "alice");
+    grant(f->store, "alice", NULL, COLL_A, FUSION_STORE_READ);
+    assert_int_equal(fusion_store_collection_remove(f->store, COLL_A, NULL),
+                     FUSION_OK);
+    assert_int_equal(fusion_store_collection_create(f->store, &c, NULL),
+                     FUSION_OK);
+    assert_false(fusion_store_can(f->store, alice, COLL_A, FUSION_STORE_READ));
+}
+
+/* Migration */
+
+static int
+count_coll(void *ctx, const struct fusion_store_collection *c)
+{
+    (void)c;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static void
+test_migration_from_schema_2_keeps_data(void **state)
+{
+    struct fixture *f = *state;
+    struct fusion_store_stats st;
+    int n = 0;
+    int64_t id;
+
+    fusion_store_close(f->store);
+    f->store = NULL;
+    exec_sql(f->path, "DROP TABLE users; DROP TABLE tokens;"
+                      " DROP TABLE user_groups; DROP TABLE group_members;"
+                      " DROP TABLE grants; PRAGMA user_version = 2;");
+    assert_int_equal(
+        fusion_store_open(f->path, FUSION_STORE_READONLY, &f->store, NULL),
+        FUSION_ERR_UNSUPPORTED);
+    assert_int_equal(fusion_store_open(f->path, 0, &f->store, NULL), FUSION_OK);
+    assert_int_equal(fusion_store_stats(f->store, &st, NULL, NULL, NULL),
+                     FUSION_OK);
+    assert_int_equal(st.schema_version, 3);
+    assert_int_equal(fusion_store_schema_version(), 3);
+    assert_int_equal(
+        fusion_store_collection_list(f->store, count_coll, &n, NULL),
+        FUSION_OK);
+    assert_int_equal(n, 2);
+    add_user(f->store, "alice", "pw");
+    assert_int_equal(
+        fusion_store_user_verify(f->store, "alice", "pw", &id, NULL),
+        FUSION_OK);
+}
+
+static void
+test_readonly_store_refuses_writes(void **state)
+{
+    struct fixture *f = *state;
+    struct fusion_store *ro;
+    int64_t id;
+
+    add_user(f->store, "alice", "pw");
+    assert_int_equal(
+        fusion_store_open(f->path, FUSION_STORE_READONLY, &ro, NULL),
+        FUSION_OK);
+    assert_int_equal(fusion_store_user_add(ro, "bob", "pw", &cheap, NULL),
+                     FUSION_ERR_INVALID);
+    assert_int_equal(fusion_store_user_verify(ro, "alice", "pw", &id, NULL),
+                     FUSION_OK);
+    fusion_store_close(ro);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_user_verify_right_password),
+        T(test_user_verify_wrong_and_unknown_alike),
+        T(test_user_verify_no_users),
+        T(test_user_disabled_cannot_login),
+        T(test_user_add_rules),
+        T(test_user_password_not_stored_in_clear),
+        T(test_user_set_password),
+        T(test_user_list_and_remove),
+        T(test_token_create_verify),
+        T(test_token_wrong_secret),
+        T(test_token_revoke),
+        T(test_token_expired),
+        T(test_token_disabled_user),
+        T(test_token_list),
+        T(test_grant_direct),
+        T(test_grant_via_group),
+        T(test_can_matrix),
+        T(test_grant_revoke),
+        T(test_grant_errors),
+        T(test_grant_disabled_user_cannot),
+        T(test_grant_gone_with_collection),
+        T(test_migration_from_schema_2_keeps_data),
+        T(test_readonly_store_refuses_writes),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
