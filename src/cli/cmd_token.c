@@ -44,6 +44,10 @@ token_create(struct cli *cli, int argc, char **argv)
         } else if (opt == 'e') {
             if (!cli_parse_time("--expires", optarg, &spec.expires))
                 return CLI_USAGE;
+            if (spec.expires <= fusion_time_now_ns()) {
+                cli_error("--expires: %s is not in the future", optarg);
+                return CLI_USAGE;
+            }
         } else {
             token_usage(opt == 'h' ? stdout : stderr);
             return opt == 'h' ? CLI_OK : CLI_USAGE;
@@ -71,13 +75,17 @@ print_token(void *ctx, const struct fusion_store_token *t)
 {
     struct cli *cli = ctx;
     char created[FUSION_TS_MAX], expires[FUSION_TS_MAX] = "-";
+    bool expired = t->expires && t->expires <= fusion_time_now_ns();
 
     fusion_ts_format(t->created, 3, created);
     if (t->expires)
         fusion_ts_format(t->expires, 3, expires);
     if (!cli->json) {
         printf("%s\t%s\t%s\t%s\t%s\t%s\n", t->id, t->user, created, expires,
-               t->revoked ? "revoked" : "active", *t->label ? t->label : "-");
+               t->revoked ? "revoked"
+               : expired  ? "expired"
+                          : "active",
+               *t->label ? t->label : "-");
         return 0;
     }
     printf("{\"id\":\"%s\",\"user\":", t->id);
@@ -87,7 +95,8 @@ print_token(void *ctx, const struct fusion_store_token *t)
     printf(",\"created\":\"%s\"", created);
     if (t->expires)
         printf(",\"expires\":\"%s\"", expires);
-    printf(",\"revoked\":%s}\n", t->revoked ? "true" : "false");
+    printf(",\"revoked\":%s,\"expired\":%s}\n", t->revoked ? "true" : "false",
+           expired ? "true" : "false");
     return 0;
 }
 
@@ -133,9 +142,33 @@ token_list(struct cli *cli, int argc, char **argv)
         &err);
 }
 
+/*
+ * The id of a token, from the id itself or from a whole token
+ * "fusion_<id>_<secret>" pasted by an administrator; in lower case.
+ */
+static bool
+token_id(const char *arg, char out[17])
+{
+    const char *p = strncmp(arg, "fusion_", 7) == 0 ? arg + 7 : arg;
+    size_t i;
+
+    for (i = 0; i < 16; i++) {
+        char c = p[i];
+
+        if (c >= 'A' && c <= 'F')
+            c = (char)(c - 'A' + 'a');
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return false;
+        out[i] = c;
+    }
+    out[16] = '\0';
+    return p[16] == '\0' || (p != arg && p[16] == '_');
+}
+
 static int
 token_revoke(struct cli *cli, int argc, char **argv)
 {
+    char id[17];
     struct fusion_store *store;
     struct fusion_error err;
     int rc = CLI_USAGE, first;
@@ -146,11 +179,16 @@ token_revoke(struct cli *cli, int argc, char **argv)
             token_usage(stderr);
         return rc;
     }
+    if (!token_id(argv[first], id)) {
+        /* never echo what may be a secret */
+        cli_error("not a token id (16 hex digits) nor a token");
+        return CLI_USAGE;
+    }
     rc = cli_open_store(cli, 0, &store);
     if (rc)
         return rc;
-    return cli_store_done(
-        store, fusion_store_token_revoke(store, argv[first], &err), &err);
+    return cli_store_done(store, fusion_store_token_revoke(store, id, &err),
+                          &err);
 }
 
 int

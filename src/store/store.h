@@ -574,8 +574,10 @@ struct fusion_store_grant {
 };
 
 /*
- * Grants g. FUSION_ERR_NOTFOUND for an unknown user or collection (a
- * group is created), FUSION_ERR_INVALID for a malformed grant.
+ * Grants g. FUSION_ERR_NOTFOUND for an unknown user, group or
+ * collection (groups come with their first member, so that a mistyped
+ * one grants nothing silently), FUSION_ERR_INVALID for a malformed
+ * grant.
  */
 FUSION_NODISCARD enum fusion_err
 fusion_store_grant_add(struct fusion_store *store,

@@ -124,16 +124,18 @@ check_name(const char *name, const char *what, struct fusion_error *err)
 {
     size_t len = name ? strlen(name) : 0;
 
-    if (len == 0 || len > FUSION_STORE_MAX_NAME || name[0] == '@')
-        return fusion_error_set(err, FUSION_ERR_INVALID, "%s: malformed name",
+    /*
+     * A name is shown to people deciding who may read what: it must not
+     * pass for another one (blank, padded) nor carry terminal controls.
+     */
+    if (len == 0 || len > FUSION_STORE_MAX_NAME || name[0] == '@' ||
+        name[0] == ' ' || name[len - 1] == ' ' || strchr(name, ':') ||
+        !fusion_text_is_printable(name, len))
+        return fusion_error_set(err, FUSION_ERR_INVALID,
+                                "%s: malformed name (UTF-8 text without "
+                                "control characters, ':' or a leading '@', "
+                                "not starting or ending with a space)",
                                 what);
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)name[i];
-
-        if (c < 0x20 || c == 0x7f || c == ':')
-            return fusion_error_set(err, FUSION_ERR_INVALID,
-                                    "%s: malformed name", what);
-    }
     return FUSION_OK;
 }
 
@@ -484,12 +486,10 @@ check_label(const char *label, struct fusion_error *err)
     if (len > FUSION_STORE_MAX_LABEL)
         return fusion_error_set(err, FUSION_ERR_INVALID,
                                 "create token: label too long");
-    for (size_t i = 0; i < len; i++) {
-        if ((unsigned char)label[i] < 0x20 || label[i] == 0x7f)
-            return fusion_error_set(err, FUSION_ERR_INVALID,
-                                    "create token: control character in "
-                                    "label");
-    }
+    if (!fusion_text_is_printable(label ? label : "", len))
+        return fusion_error_set(err, FUSION_ERR_INVALID,
+                                "create token: the label must be UTF-8 text "
+                                "without control characters");
     return FUSION_OK;
 }
 
@@ -856,7 +856,11 @@ fusion_store_grant_add(struct fusion_store *store,
         rc = begin_own(store, &own, err);
     if (rc)
         return rc;
-    rc = grant_key(store, g, true, key, err);
+    /*
+     * A grant names an existing group: one made up by a typo would
+     * silently grant nothing to anybody (groups come with members).
+     */
+    rc = grant_key(store, g, false, key, err);
     if (!rc)
         rc = run_sql(store,
                      "INSERT INTO grants (collection_id, principal_kind,"

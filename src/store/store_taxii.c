@@ -88,12 +88,24 @@ check_collection(const struct fusion_store *store,
     if (!c->id || !is_uuid(c->id))
         return fusion_error_set(err, FUSION_ERR_INVALID,
                                 "create collection: id is not a UUID");
-    if (!c->title)
+    if (!c->title || !*c->title ||
+        !fusion_text_is_printable(c->title, strlen(c->title)))
         return fusion_error_set(err, FUSION_ERR_INVALID,
-                                "create collection '%s': no title", c->id);
+                                "create collection '%s': the title must be "
+                                "non-empty UTF-8 text without control "
+                                "characters",
+                                c->id);
+    if (c->description &&
+        !fusion_text_is_printable(c->description, strlen(c->description)))
+        return fusion_error_set(err, FUSION_ERR_INVALID,
+                                "create collection '%s': the description "
+                                "must be UTF-8 text without control "
+                                "characters",
+                                c->id);
     /* An alias stands in for the id in URLs, so it must not be one. */
-    if (c->alias && (!*c->alias || is_uuid(c->alias) || strchr(c->alias, '/') ||
-                     strchr(c->alias, '\n')))
+    if (c->alias &&
+        (!*c->alias || is_uuid(c->alias) || strpbrk(c->alias, "/ ?#%") ||
+         !fusion_text_is_printable(c->alias, strlen(c->alias))))
         return fusion_error_set(err, FUSION_ERR_INVALID,
                                 "create collection '%s': malformed alias",
                                 c->id);

@@ -262,6 +262,13 @@ FUSION_NODISCARD enum fusion_err fusion_parse_int64(const char *s, size_t len,
                                                     int64_t *out);
 
 /*
+ * True when s[0..len) is text a person may be shown: valid UTF-8 (no
+ * overlong forms, surrogates or code points past U+10FFFF) without C0 or
+ * C1 control characters or DEL, which could move a terminal's cursor.
+ */
+bool fusion_text_is_printable(const char *s, size_t len);
+
+/*
  * Logging. Only the command line and the long-running parts log; the
  * library modules return errors instead. One line per event on stderr in
  * logfmt (or JSON lines), fields ts, level, module, event, msg and any

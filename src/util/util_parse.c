@@ -34,3 +34,55 @@ fusion_parse_int64(const char *s, size_t len, int64_t *out)
         *out = (int64_t)v;
     return FUSION_OK;
 }
+
+/* The length of the UTF-8 sequence led by c, 0 for a byte that leads none. */
+static size_t
+utf8_length(unsigned char c)
+{
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        return 2;
+    if (c >= 0xe0 && c <= 0xef)
+        return 3;
+    if (c >= 0xf0 && c <= 0xf4)
+        return 4;
+    return 0;
+}
+
+static uint32_t
+utf8_decode(const unsigned char *p, size_t n)
+{
+    uint32_t cp = n == 1 ? p[0] : p[0] & (0x7f >> n);
+
+    for (size_t i = 1; i < n; i++)
+        cp = cp << 6 | (p[i] & 0x3f);
+    return cp;
+}
+
+bool
+fusion_text_is_printable(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+
+    while (i < len) {
+        size_t n = utf8_length(p[i]);
+        uint32_t cp;
+
+        if (n == 0 || n > len - i)
+            return false;
+        for (size_t k = 1; k < n; k++) {
+            if ((p[i + k] & 0xc0) != 0x80)
+                return false;
+        }
+        cp = utf8_decode(p + i, n);
+        if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+            return false;
+        i += n;
+    }
+    return true;
+}

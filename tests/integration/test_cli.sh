@@ -164,10 +164,20 @@ check "token bad expiry" 2 "$fusion" token create --expires tomorrow alice
 check "token unknown user" 1 "$fusion" token create nobody
 check "token revoke" 0 "$fusion" token revoke "$tid"
 check "token revoke unknown" 1 "$fusion" token revoke 0000000000000000
+check "token past expiry" 2 "$fusion" token create --expires 2000-01-01T00:00:00Z alice
+check "token revoke whole" 0 "$fusion" token create alice
+whole=$(cat out.txt)
+check "token revoke whole" 0 "$fusion" token revoke "$whole"
+if grep -qF -- "${whole##*_}" err.txt out.txt; then
+    echo "FAIL: token revoke echoes a secret"; failures=$((failures + 1))
+fi
+check "user bad name" 3 "$fusion" user add --password-file pw.txt " alice"
+check "user control name" 3 "$fusion" user add --password-file pw.txt "$(printf 'c\302\233x')"
 check "collection for grants" 0 "$fusion" collection add --alias feed "Feed"
 check "grant read" 0 "$fusion" grant read alice feed
-check "grant group" 0 "$fusion" grant write @analysts feed
+check "grant unknown group" 1 "$fusion" grant write @analysts feed
 check "group add" 0 "$fusion" group add analysts bob
+check "grant group" 0 "$fusion" grant write @analysts feed
 check "group remove" 0 "$fusion" group remove analysts bob
 check "group remove again" 1 "$fusion" group remove analysts bob
 check "grant bad access" 2 "$fusion" grant execute alice feed

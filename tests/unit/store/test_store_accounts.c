@@ -427,13 +427,20 @@ test_grant_via_group(void **state)
     struct fixture *f = *state;
     int64_t bob;
 
+    struct fusion_store_grant typo = { .group = "analyts",
+                                       .collection = COLL_B,
+                                       .access = FUSION_STORE_WRITE };
+
     add_user(f->store, "bob", "pw");
     bob = user_id(f->store, "bob");
-    grant(f->store, NULL, "analysts", COLL_B, FUSION_STORE_WRITE);
-    assert_false(fusion_store_can(f->store, bob, COLL_B, FUSION_STORE_WRITE));
+    /* a group comes with its first member; a grant names one that exists */
+    assert_int_equal(fusion_store_grant_add(f->store, &typo, NULL),
+                     FUSION_ERR_NOTFOUND);
     assert_int_equal(
         fusion_store_group_add_member(f->store, "analysts", "bob", NULL),
         FUSION_OK);
+    assert_false(fusion_store_can(f->store, bob, COLL_B, FUSION_STORE_WRITE));
+    grant(f->store, NULL, "analysts", COLL_B, FUSION_STORE_WRITE);
     assert_true(fusion_store_can(f->store, bob, COLL_B, FUSION_STORE_WRITE));
     assert_int_equal(
         fusion_store_group_remove_member(f->store, "analysts", "bob", NULL),
@@ -465,10 +472,10 @@ test_can_matrix(void **state)
                 char gname[16];
 
                 snprintf(gname, sizeof(gname), "g%u%u", direct, group);
-                grant(f->store, NULL, gname, COLL_A, group);
                 assert_int_equal(
                     fusion_store_group_add_member(f->store, gname, name, NULL),
                     FUSION_OK);
+                grant(f->store, NULL, gname, COLL_A, group);
             }
             for (size_t i = 0; i < 3; i++) {
                 bool expect = ((direct | group) & want[i]) == want[i];
