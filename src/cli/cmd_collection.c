@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fusion collection: the TAXII collections of a store. */
+#include <ctype.h>
 #include <getopt.h>
 #include <string.h>
 
@@ -92,6 +93,9 @@ collection_add(struct cli *cli, int argc, char **argv)
         if (cli_common_option(cli, opt, optarg))
             continue;
         if (opt == 'i') {
+            /* UUIDs are kept in lower case, however they are typed */
+            for (char *p = optarg; *p; p++)
+                *p = (char)tolower((unsigned char)*p);
             c.id = optarg;
         } else if (opt == 'a') {
             c.alias = optarg;

@@ -85,9 +85,11 @@ check_collection(const struct fusion_store *store,
     if (store->readonly)
         return fusion_error_set(err, FUSION_ERR_INVALID,
                                 "create collection: store is read-only");
-    if (!c->id || !is_uuid(c->id))
+    /* lower case only: ids are compared as text, in URLs too */
+    if (!c->id || !is_uuid(c->id) || strpbrk(c->id, "ABCDEF"))
         return fusion_error_set(err, FUSION_ERR_INVALID,
-                                "create collection: id is not a UUID");
+                                "create collection: id is not a UUID in "
+                                "lower case");
     if (!c->title || !*c->title ||
         !fusion_text_is_printable(c->title, strlen(c->title)))
         return fusion_error_set(err, FUSION_ERR_INVALID,
@@ -148,10 +150,14 @@ fusion_store_collection_create(struct fusion_store *store,
     sqlite3_bind_text(stmt, 5, types.data ? types.data : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 6, fusion_time_now_ns());
     step = sqlite3_step(stmt);
-    if (step == SQLITE_CONSTRAINT)
+    if (step == SQLITE_CONSTRAINT && c->alias)
         rc = fusion_error_set(err, FUSION_ERR_CONFLICT,
-                              "create collection '%s': id or alias taken",
-                              c->id);
+                              "create collection: the id '%s' or the alias "
+                              "'%s' is taken",
+                              c->id, c->alias);
+    else if (step == SQLITE_CONSTRAINT)
+        rc = fusion_error_set(err, FUSION_ERR_CONFLICT,
+                              "create collection: the id '%s' is taken", c->id);
     else if (step != SQLITE_DONE)
         rc = store_db_fail(store->db, err, "create collection '%s'", c->id);
 out:

@@ -124,6 +124,10 @@ id=$(cat out.txt)
 check "collection list" 0 "$fusion" --json collection list
 expect_in "collection list" out.txt "\"id\":\"$id\",\"title\":\"Shared intel\",\"alias\":\"shared\""
 check "collection alias taken" 3 "$fusion" collection add --alias shared "Again"
+expect_in "collection alias taken" err.txt "alias 'shared' is taken"
+check "collection id case" 0 "$fusion" collection add \
+    --id 1234ABCD-1234-4234-8234-1234567890AB "Upper"
+expect_in "collection id case" out.txt "1234abcd-1234-4234-8234-1234567890ab"
 check "ingest into collection" 0 "$fusion" ingest --collection shared good.json
 check "ingest into no collection" 1 "$fusion" ingest --collection nope good.json
 expect_in "ingest into no collection" err.txt "--collection 'nope'"
