@@ -134,6 +134,14 @@ void cli_version_text(const struct fusion_store_row *row, char *out,
                       size_t size);
 
 /*
+ * Parses the options every command takes and nothing else; returns the
+ * index of the first argument, or -1 after printing usage (with
+ * usage(stdout) for --help, when *rc_out becomes CLI_OK, else CLI_USAGE).
+ */
+int cli_common_args(struct cli *cli, int argc, char **argv,
+                    void (*usage)(FILE *f), int *rc_out);
+
+/*
  * Closes store and turns rc into an exit code, printing err's message
  * when rc is an error (an unknown name or id exits 1).
  */

@@ -2,6 +2,7 @@
 /* Helpers shared by the fusion commands. */
 #include "cli/cli.h"
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -157,6 +158,25 @@ cli_open_store(struct cli *cli, unsigned flags, struct fusion_store **out)
         return rc == FUSION_ERR_DB ? CLI_UNAVAILABLE : cli_exit_for(rc);
     }
     return CLI_OK;
+}
+
+int
+cli_common_args(struct cli *cli, int argc, char **argv, void (*usage)(FILE *f),
+                int *rc_out)
+{
+    static const struct option options[] = { CLI_COMMON_OPTIONS,
+                                             { NULL, 0, NULL, 0 } };
+    int opt;
+
+    while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) !=
+           -1) {
+        if (!cli_common_option(cli, opt, optarg)) {
+            usage(opt == 'h' ? stdout : stderr);
+            *rc_out = opt == 'h' ? CLI_OK : CLI_USAGE;
+            return -1;
+        }
+    }
+    return optind;
 }
 
 int

@@ -52,24 +52,6 @@ print_collection(void *ctx, const struct fusion_store_collection *c)
     return 0;
 }
 
-/* The common options of list and remove; returns optind, or -1. */
-static int
-common_only(struct cli *cli, int argc, char **argv)
-{
-    static const struct option options[] = { CLI_COMMON_OPTIONS,
-                                             { NULL, 0, NULL, 0 } };
-    int opt;
-
-    while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) !=
-           -1) {
-        if (!cli_common_option(cli, opt, optarg)) {
-            collection_usage(opt == 'h' ? stdout : stderr);
-            return -1;
-        }
-    }
-    return optind;
-}
-
 static int
 collection_add(struct cli *cli, int argc, char **argv)
 {
@@ -133,9 +115,12 @@ collection_list(struct cli *cli, int argc, char **argv)
 {
     struct fusion_store *store;
     struct fusion_error err;
-    int rc;
+    int rc, first;
 
-    if (common_only(cli, argc, argv) != argc) {
+    first = cli_common_args(cli, argc, argv, collection_usage, &rc);
+    if (first < 0)
+        return rc;
+    if (first != argc) {
         collection_usage(stderr);
         return CLI_USAGE;
     }
@@ -162,9 +147,12 @@ collection_remove(struct cli *cli, int argc, char **argv)
     struct fusion_store *store;
     struct fusion_error err;
     enum fusion_err frc;
-    int rc;
+    int rc, first;
 
-    if (common_only(cli, argc, argv) != argc - 1) {
+    first = cli_common_args(cli, argc, argv, collection_usage, &rc);
+    if (first < 0)
+        return rc;
+    if (first != argc - 1) {
         collection_usage(stderr);
         return CLI_USAGE;
     }

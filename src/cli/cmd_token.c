@@ -100,25 +100,6 @@ print_token(void *ctx, const struct fusion_store_token *t)
     return 0;
 }
 
-/* The common options of list and revoke; returns optind, or -1. */
-static int
-common_only(struct cli *cli, int argc, char **argv, int *rc_out)
-{
-    static const struct option options[] = { CLI_COMMON_OPTIONS,
-                                             { NULL, 0, NULL, 0 } };
-    int opt;
-
-    while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) !=
-           -1) {
-        if (!cli_common_option(cli, opt, optarg)) {
-            token_usage(opt == 'h' ? stdout : stderr);
-            *rc_out = opt == 'h' ? CLI_OK : CLI_USAGE;
-            return -1;
-        }
-    }
-    return optind;
-}
-
 static int
 token_list(struct cli *cli, int argc, char **argv)
 {
@@ -126,7 +107,7 @@ token_list(struct cli *cli, int argc, char **argv)
     struct fusion_error err;
     int rc = CLI_USAGE, first;
 
-    first = common_only(cli, argc, argv, &rc);
+    first = cli_common_args(cli, argc, argv, token_usage, &rc);
     if (first < 0 || first + 1 < argc) {
         if (first >= 0)
             token_usage(stderr);
@@ -173,7 +154,7 @@ token_revoke(struct cli *cli, int argc, char **argv)
     struct fusion_error err;
     int rc = CLI_USAGE, first;
 
-    first = common_only(cli, argc, argv, &rc);
+    first = cli_common_args(cli, argc, argv, token_usage, &rc);
     if (first < 0 || first != argc - 1) {
         if (first >= 0)
             token_usage(stderr);
