@@ -464,6 +464,34 @@ fusion_stix_check_list(struct stix_vctx *c, const json_t *v)
 }
 
 void
+fusion_stix_check_object_list(struct stix_vctx *c, const json_t *v,
+                              const struct stix_type_rule *rule)
+{
+    const json_t *item;
+    size_t i, old;
+
+    assert(rule);
+    if (!json_is_array(v)) {
+        fusion_stix_issue(c, ERR, "expected a list, got %s",
+                          fusion_stix_json_type(v));
+        return;
+    }
+    json_array_foreach(v, i, item)
+    {
+        old = fusion_stix_path_index(c, i);
+        if (!json_is_object(item)) {
+            fusion_stix_issue(c, ERR, "expected an object, got %s",
+                              fusion_stix_json_type(item));
+        } else {
+            fusion_stix_check_members(c, item, rule);
+            if (rule->check)
+                rule->check(c, item);
+        }
+        fusion_stix_path_pop(c, old);
+    }
+}
+
+void
 fusion_stix_check_each(struct stix_vctx *c, const json_t *v,
                        void (*fn)(struct stix_vctx *c, const json_t *v))
 {

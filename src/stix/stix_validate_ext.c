@@ -50,31 +50,6 @@ check_dict_members(struct stix_vctx *c, const json_t *v,
     }
 }
 
-static void
-check_object_list(struct stix_vctx *c, const json_t *v,
-                  const struct stix_type_rule *rule)
-{
-    const json_t *item;
-    size_t i, old;
-
-    assert(rule);
-    if (!json_is_array(v)) {
-        fusion_stix_issue(c, ERR, "expected a list, got %s",
-                          fusion_stix_json_type(v));
-        return;
-    }
-    json_array_foreach(v, i, item)
-    {
-        old = fusion_stix_path_index(c, i);
-        if (json_is_object(item))
-            fusion_stix_check_members(c, item, rule);
-        else
-            fusion_stix_issue(c, ERR, "expected an object, got %s",
-                              fusion_stix_json_type(item));
-        fusion_stix_path_pop(c, old);
-    }
-}
-
 /*
  * file extensions
  */
@@ -96,7 +71,7 @@ static const struct stix_type_rule ads_rule =
 static void
 check_ads(struct stix_vctx *c, const json_t *v)
 {
-    check_object_list(c, v, &ads_rule);
+    fusion_stix_check_object_list(c, v, &ads_rule);
 }
 
 static const struct stix_prop_rule ntfs_props[] = {
@@ -235,7 +210,7 @@ static const struct stix_type_rule pe_section_rule =
 static void
 check_pe_sections(struct stix_vctx *c, const json_t *v)
 {
-    check_object_list(c, v, &pe_section_rule);
+    fusion_stix_check_object_list(c, v, &pe_section_rule);
 }
 
 static const struct stix_prop_rule pebinary_props[] = {

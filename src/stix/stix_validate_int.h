@@ -194,6 +194,13 @@ void fusion_stix_wrong_type(struct stix_vctx *c, const char *want,
 /* True for a non-empty list; reports a value that is not a list. */
 bool fusion_stix_check_list(struct stix_vctx *c, const json_t *v);
 
+/*
+ * Checks each item of the list v as an object against rule (its
+ * properties, then rule->check when set), with the index on the path.
+ */
+void fusion_stix_check_object_list(struct stix_vctx *c, const json_t *v,
+                                   const struct stix_type_rule *rule);
+
 /* Checks that v is a non-empty list and calls fn on each item, with the
  * item's index on the property path. */
 void fusion_stix_check_each(struct stix_vctx *c, const json_t *v,

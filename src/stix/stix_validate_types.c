@@ -110,35 +110,6 @@ check_seen(struct stix_vctx *c, const json_t *obj)
     fusion_stix_check_order(c, obj, "first_seen", "last_seen", false);
 }
 
-/* Each item of a list of objects against a rule. */
-static void
-check_object_list(struct stix_vctx *c, const json_t *v,
-                  const struct stix_type_rule *rule)
-{
-    const json_t *item;
-    size_t i, old;
-
-    assert(rule);
-    if (!json_is_array(v)) {
-        fusion_stix_issue(c, ERR, "expected a list, got %s",
-                          fusion_stix_json_type(v));
-        return;
-    }
-    json_array_foreach(v, i, item)
-    {
-        old = fusion_stix_path_index(c, i);
-        if (!json_is_object(item)) {
-            fusion_stix_issue(c, ERR, "expected an object, got %s",
-                              fusion_stix_json_type(item));
-        } else {
-            fusion_stix_check_members(c, item, rule);
-            if (rule->check)
-                rule->check(c, item);
-        }
-        fusion_stix_path_pop(c, old);
-    }
-}
-
 /* Checks an object-valued property against a rule. */
 static void
 check_sub_object(struct stix_vctx *c, const json_t *v,
@@ -714,7 +685,7 @@ static const struct stix_type_rule mime_part_rule =
 static void
 check_body_multipart(struct stix_vctx *c, const json_t *v)
 {
-    check_object_list(c, v, &mime_part_rule);
+    fusion_stix_check_object_list(c, v, &mime_part_rule);
 }
 
 static const struct stix_prop_rule email_message_props[] = {
@@ -1128,7 +1099,7 @@ static const struct stix_type_rule registry_value_rule = TYPE(
 static void
 check_registry_values(struct stix_vctx *c, const json_t *v)
 {
-    check_object_list(c, v, &registry_value_rule);
+    fusion_stix_check_object_list(c, v, &registry_value_rule);
 }
 
 static const struct stix_prop_rule windows_registry_key_props[] = {
