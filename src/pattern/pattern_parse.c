@@ -713,6 +713,16 @@ parse_prop_test(struct parser *p, struct fusion_pattern_cexpr **out)
     return parse_comparison(p, node->cmp);
 }
 
+/* An operand at level: an AND run under OR, a property test under AND. */
+static enum fusion_err
+parse_cexpr_operand(struct parser *p, enum fusion_pattern_cexpr_kind level,
+                    struct fusion_pattern_cexpr **out)
+{
+    if (level == FUSION_PATTERN_CEXPR_OR)
+        return parse_cexpr(p, FUSION_PATTERN_CEXPR_AND, out);
+    return parse_prop_test(p, out);
+}
+
 /*
  * One run of the operator of level (OR binds looser than AND); both are
  * left-associative, so a run becomes one n-ary node.
@@ -728,20 +738,13 @@ parse_cexpr(struct parser *p, enum fusion_pattern_cexpr_kind level,
 
     assert(level == FUSION_PATTERN_CEXPR_OR ||
            level == FUSION_PATTERN_CEXPR_AND);
-    if (level == FUSION_PATTERN_CEXPR_OR)
-        rc = parse_cexpr(p, FUSION_PATTERN_CEXPR_AND, &kid);
-    else
-        rc = parse_prop_test(p, &kid);
+    rc = parse_cexpr_operand(p, level, &kid);
     while (!rc && p->tok.kind == op) {
         rc = vec_push(p, &kids, &kid);
         if (!rc)
             rc = advance(p);
-        if (rc)
-            break;
-        if (level == FUSION_PATTERN_CEXPR_OR)
-            rc = parse_cexpr(p, FUSION_PATTERN_CEXPR_AND, &kid);
-        else
-            rc = parse_prop_test(p, &kid);
+        if (!rc)
+            rc = parse_cexpr_operand(p, level, &kid);
     }
     if (rc)
         return rc;
@@ -984,7 +987,6 @@ parse_obs(struct parser *p, enum fusion_pattern_obs_kind level,
     assert(kids.n >= 2);
     node->kind = level;
     node->kids = (struct fusion_pattern_obs **)kids.data;
-
     node->nkids = kids.n;
     node->offset = node->kids[0]->offset;
     *out = node;
