@@ -267,6 +267,22 @@ fusion_store_user_add(struct fusion_store *store, const char *name,
     return rc;
 }
 
+/*
+ * Ends a listing: finalizes stmt, then passes back the callback's stop
+ * value, or the database error that ended the steps early.
+ */
+static enum fusion_err
+list_done(struct fusion_store *store, sqlite3_stmt *stmt, int step, int stop,
+          const char *what, struct fusion_error *err)
+{
+    sqlite3_finalize(stmt);
+    if (stop)
+        return (enum fusion_err)stop;
+    if (step != SQLITE_DONE)
+        return store_db_fail(store->db, err, "%s", what);
+    return FUSION_OK;
+}
+
 enum fusion_err
 fusion_store_user_list(struct fusion_store *store, fusion_store_user_fn fn,
                        void *ctx, struct fusion_error *err)
@@ -293,12 +309,7 @@ fusion_store_user_list(struct fusion_store *store, fusion_store_user_fn fn,
         }
         stop = fn(ctx, &user);
     }
-    sqlite3_finalize(stmt);
-    if (stop)
-        return (enum fusion_err)stop;
-    if (step != SQLITE_DONE)
-        return store_db_fail(store->db, err, "list users");
-    return FUSION_OK;
+    return list_done(store, stmt, step, stop, "list users", err);
 }
 
 enum fusion_err
@@ -612,12 +623,7 @@ fusion_store_token_list(struct fusion_store *store, const char *user,
         }
         stop = fn(ctx, &tok);
     }
-    sqlite3_finalize(stmt);
-    if (stop)
-        return (enum fusion_err)stop;
-    if (step != SQLITE_DONE)
-        return store_db_fail(store->db, err, "list tokens");
-    return FUSION_OK;
+    return list_done(store, stmt, step, stop, "list tokens", err);
 }
 
 enum fusion_err
