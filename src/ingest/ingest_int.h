@@ -49,15 +49,13 @@ struct ingest_rec {
     enum ingest_rec_kind kind;
     uint64_t offset;
     uint64_t line;
-    size_t id;    /* SIZE_MAX: none */
-    size_t type;  /* PUT: type; NOTE: path */
-    size_t spec;  /* PUT: spec_version; NOTE: message */
-    size_t vtext; /* PUT: version text */
+    size_t id;   /* SIZE_MAX: none */
+    size_t type; /* PUT: type; NOTE: path */
+    size_t spec; /* PUT: spec_version; NOTE: message */
     size_t json;
     size_t json_len;
     size_t keys; /* index of the first key in the batch's key array */
     size_t nkeys;
-    int64_t created;
     int64_t version;
     bool revoked;
     enum fusion_ingest_event event;

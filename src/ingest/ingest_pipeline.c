@@ -31,7 +31,6 @@ struct pipeline {
     struct ingest_queue *queue;
     struct ingest_batch *batch;
     struct fusion_stix_report rep;
-    struct fusion_buf canon;
     struct fusion_buf text;
     struct key_list keys;
     json_t *lifted;
@@ -214,17 +213,15 @@ check_pattern(struct pipeline *p, const json_t *obj)
 }
 
 static enum fusion_err
-version_of(const json_t *obj, struct fusion_ts *version, const char **text)
+version_of(const json_t *obj, struct fusion_ts *version)
 {
     const char *v = fusion_stix_str(obj, "modified");
 
     if (!v)
         v = fusion_stix_str(obj, "created");
     version->ns = 0;
-    *text = "";
     if (!v)
         return FUSION_OK;
-    *text = v;
     return fusion_ts_parse(v, strlen(v), version, NULL);
 }
 
@@ -290,29 +287,31 @@ static enum fusion_err
 store_object(struct pipeline *p, const json_t *obj, const char *id,
              struct fusion_error *err)
 {
-    const char *created_text = fusion_stix_str(obj, "created");
     const char *spec = fusion_stix_str(obj, "spec_version");
     const char *type = fusion_stix_str(obj, "type");
-    struct fusion_ts version, created = { 0 };
-    const char *version_text;
+    struct fusion_ts version;
     struct ingest_batch *b;
     struct ingest_rec *rec;
+    size_t json_at, json_len;
     enum fusion_err rc;
 
-    if (version_of(obj, &version, &version_text))
+    if (version_of(obj, &version))
         return fusion_error_set(err, FUSION_ERR_INTERNAL,
                                 "object '%s': unparsed version", id);
-    if (created_text &&
-        fusion_ts_parse(created_text, strlen(created_text), &created, NULL))
-        created.ns = 0;
-    fusion_buf_clear(&p->canon);
-    rc = fusion_stix_canonical(obj, &p->canon);
-    if (rc)
-        return fusion_error_set(err, rc, "object '%s': %s", id,
-                                fusion_strerror(rc));
     b = current_batch(p);
     if (!b)
         return stopped(err);
+    /* the canonical text is written straight into the batch */
+    json_at = b->pool.len;
+    rc = fusion_stix_canonical(obj, &b->pool);
+    if (!rc)
+        rc = fusion_buf_putc(&b->pool, '\0');
+    if (rc) {
+        b->pool.len = json_at;
+        return fusion_error_set(err, rc, "object '%s': %s", id,
+                                fusion_strerror(rc));
+    }
+    json_len = b->pool.len - json_at - 1;
     rc = add_record(b, &rec);
     if (!rc)
         rc = pool_str(b, id, strlen(id), &rec->id);
@@ -322,17 +321,13 @@ store_object(struct pipeline *p, const json_t *obj, const char *id,
     if (!rc)
         rc = pool_str(b, spec, strlen(spec), &rec->spec);
     if (!rc)
-        rc = pool_str(b, version_text, strlen(version_text), &rec->vtext);
-    if (!rc)
-        rc = pool_str(b, p->canon.data, p->canon.len, &rec->json);
-    if (!rc)
         rc = add_keys(b, &p->keys, rec);
     if (rc)
         return fusion_error_set(err, rc, "object '%s': %s", id,
                                 fusion_strerror(rc));
     rec->kind = INGEST_REC_PUT;
-    rec->json_len = p->canon.len;
-    rec->created = created.ns;
+    rec->json = json_at;
+    rec->json_len = json_len;
     rec->version = version.ns;
     rec->revoked = json_is_true(json_object_get(obj, "revoked"));
     rec->offset = p->offset;
@@ -530,7 +525,6 @@ pipeline_init(struct pipeline *p, const struct fusion_ingest_options *opt,
     p->counts = counts;
     p->queue = queue;
     fusion_stix_report_init(&p->rep);
-    fusion_buf_init(&p->canon, opt->limits.max_object_bytes * 2);
     fusion_buf_init(&p->text, opt->limits.max_object_bytes);
     fusion_buf_init(&p->keys.pool, 0);
     p->lifted = json_array();
@@ -541,7 +535,6 @@ static void
 pipeline_release(struct pipeline *p)
 {
     fusion_stix_report_release(&p->rep);
-    fusion_buf_release(&p->canon);
     fusion_buf_release(&p->text);
     fusion_buf_release(&p->keys.pool);
     fusion_free(p->keys.offsets);
@@ -642,9 +635,7 @@ put_rec(struct consumer *c, const struct ingest_batch *b,
         .id = pool + rec->id,
         .type = pool + rec->type,
         .spec_version = pool + rec->spec,
-        .created = rec->created,
         .version = rec->version,
-        .version_text = pool + rec->vtext,
         .revoked = rec->revoked,
         .json = pool + rec->json,
         .json_len = rec->json_len,

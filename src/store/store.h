@@ -68,8 +68,8 @@ struct fusion_store_key {
 /*
  * One version to store. All strings are borrowed for the call. version
  * is the modified timestamp, or created for objects without modified
- * (marking-definition), or 0 for unversioned SCOs; version_text is the
- * timestamp as written ("" for SCOs). json is the canonical text.
+ * (marking-definition), or 0 for unversioned SCOs; the time as written,
+ * and created, are in json, the canonical text.
  * collections lists the ids (or aliases) of the TAXII collections the
  * version goes into (none when ncollections is 0; at most
  * FUSION_STORE_MAX_PUT_COLLECTIONS).
@@ -78,9 +78,7 @@ struct fusion_store_object {
     const char *id;
     const char *type;
     const char *spec_version;
-    int64_t created;
     int64_t version;
-    const char *version_text;
     bool revoked;
     const char *json;
     size_t json_len;

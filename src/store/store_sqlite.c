@@ -593,10 +593,6 @@ struct existing {
     bool same_content;         /* byte for byte */
 };
 
-/*
- * version_text and created are not stored: both are in the JSON, and no
- * read needs them as columns.
- */
 static enum fusion_err
 insert_version(struct fusion_store *store,
                const struct fusion_store_object *obj, const struct existing *ex,

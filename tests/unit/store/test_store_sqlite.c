@@ -56,9 +56,7 @@ make_obj(const char *id, int64_t version, const char *json)
                 : strncmp(id, "malware", 7) == 0 ? "malware"
                                                  : "ipv4-addr",
         .spec_version = "2.1",
-        .created = V1,
         .version = version,
-        .version_text = "2020-09-13T12:26:40.000Z",
         .json = json,
         .json_len = strlen(json),
     };

@@ -103,9 +103,7 @@ put_args(struct fusion_store *store, const struct put_args *a)
     o.id = a->id;
     o.type = type;
     o.spec_version = a->spec ? a->spec : "2.1";
-    o.created = V1;
     o.version = a->version;
-    o.version_text = "";
     o.revoked = a->revoked;
     o.json = a->json ? a->json : json;
     o.json_len = strlen(o.json);
