@@ -34,6 +34,16 @@ FUSION_NODISCARD enum fusion_err fusion_store_open(const char *path,
 /* Closes the store, rolling back an open transaction; NULL does nothing. */
 void fusion_store_close(struct fusion_store *store);
 
+/*
+ * Sets the page cache of this handle to bytes, rounded down to whole
+ * KiB and at least 64 KiB. A handle opens with 256 MiB, which suits
+ * bulk imports; a long-running server holding several handles gives
+ * each less. The cache is what a handle's memory grows to and keeps:
+ * the store maps no file into memory, and pages past the cache are read
+ * again when needed. Out of memory leaves the size as it was.
+ */
+void fusion_store_set_cache_size(struct fusion_store *store, size_t bytes);
+
 /* The schema version this build writes. */
 int fusion_store_schema_version(void);
 
@@ -220,6 +230,21 @@ fusion_store_stats(struct fusion_store *store, struct fusion_store_stats *out,
                    struct fusion_error *err);
 
 /*
+ * The objects and versions of fusion_store_stats, cheaply: *objects
+ * receives the number of distinct ids stored (revoked ones too) and
+ * *versions the number of versions, from counters that every commit
+ * keeps, so the call reads one row where stats reads every version.
+ * They count what committed transactions stored, as this handle sees
+ * the store; within a transaction open on this handle, what it has put
+ * so far is not counted yet. Collections play no part. FUSION_ERR_DB on
+ * a database failure.
+ */
+FUSION_NODISCARD enum fusion_err fusion_store_totals(struct fusion_store *store,
+                                                     uint64_t *objects,
+                                                     uint64_t *versions,
+                                                     struct fusion_error *err);
+
+/*
  * TAXII collections (TAXII 2.1 section 5.2). A collection holds object
  * versions; a version may be in several collections, and each
  * collection records when it received the version (its date_added).
@@ -377,6 +402,72 @@ FUSION_NODISCARD enum fusion_err fusion_store_collection_objects(
     struct fusion_store_page *page_out, struct fusion_error *err);
 
 /*
+ * Deletes object object_id from collection (its id or alias), as TAXII
+ * 2.1 section 5.7 asks. Of q only versions, version_times and
+ * spec_versions apply, with their meaning in
+ * fusion_store_collection_objects; with q NULL or those fields empty,
+ * the default applies: the object's last version among those of the
+ * latest spec_version it has in the collection. First and last are
+ * decided before anything goes: deleting the last version removes that
+ * one, and the version before it is the collection's last from then on.
+ *
+ * Only memberships go: the versions stay in the store and in other
+ * collections. *removed (may be NULL) receives the number of
+ * memberships removed, 0 when nothing matched, which is no error. Runs
+ * in the open transaction if any, else in one of its own.
+ *
+ * FUSION_ERR_NOTFOUND for an unknown collection, FUSION_ERR_INVALID for
+ * a read-only store or a malformed query, FUSION_ERR_LIMIT for lists
+ * too long for one statement.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_store_collection_delete(struct fusion_store *store,
+                               const char *collection, const char *object_id,
+                               const struct fusion_store_taxii_query *q,
+                               uint64_t *removed, struct fusion_error *err);
+
+/*
+ * Status resources of adds to collections (TAXII 2.1 section 4.3), kept
+ * so that GET {api-root}/status/{id}/ can read them later. id is the
+ * status's UUID as lowercase text, created its creation time (ns since
+ * the epoch), which purges go by, and json the resource's text (len
+ * bytes), handed back as it was put. Strings are borrowed for the call.
+ *
+ * Stores a status, replacing one with the same id (a pending status is
+ * updated as its add proceeds). Runs in the open transaction if any,
+ * else in one of its own. FUSION_ERR_INVALID for a read-only store, an
+ * id that is not a lowercase UUID or an empty json, FUSION_ERR_LIMIT
+ * for json of 2 GiB or more.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_store_status_put(struct fusion_store *store, const char *id,
+                        int64_t created, const char *json, size_t len,
+                        struct fusion_error *err);
+
+/* The text of a status, NUL-terminated, valid for the callback only. */
+typedef int (*fusion_store_status_fn)(void *ctx, const char *json, size_t len);
+
+/*
+ * Calls fn once with the text of status id. FUSION_ERR_NOTFOUND when
+ * there is none, as for any id never put (a malformed one too); a
+ * nonzero value from fn is returned.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_store_status_get(struct fusion_store *store, const char *id,
+                        fusion_store_status_fn fn, void *ctx,
+                        struct fusion_error *err);
+
+/*
+ * Removes the statuses created before created_before (ns since the
+ * epoch); *removed (may be NULL) receives their number. Runs in the
+ * open transaction if any, else in one of its own. FUSION_ERR_INVALID
+ * for a read-only store.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_store_status_purge(struct fusion_store *store, int64_t created_before,
+                          uint64_t *removed, struct fusion_error *err);
+
+/*
  * Accounts and permissions, for the TAXII server (TAXII 2.1 section 8):
  * users with passwords, API tokens, groups of users and per-collection
  * grants. Passwords and token secrets are kept only as scrypt hashes
@@ -434,6 +525,16 @@ fusion_store_user_id(struct fusion_store *store, const char *name,
                      int64_t *id_out, struct fusion_error *err);
 
 /*
+ * Writes the name of user user_id, disabled or not, and a NUL into out
+ * (outlen bytes; FUSION_STORE_MAX_NAME + 1 hold any name), for logs and
+ * provenance. FUSION_ERR_NOTFOUND when there is no such user,
+ * FUSION_ERR_LIMIT when out is too small.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_store_user_name(struct fusion_store *store, int64_t user_id, char *out,
+                       size_t outlen, struct fusion_error *err);
+
+/*
  * Removes user name with its tokens, group memberships and grants.
  * FUSION_ERR_NOTFOUND when there is none.
  */
@@ -469,6 +570,24 @@ FUSION_NODISCARD enum fusion_err
 fusion_store_user_verify(struct fusion_store *store, const char *name,
                          const char *password, int64_t *id_out,
                          struct fusion_error *err);
+
+#define FUSION_STORE_STAMP_LEN 64
+
+/*
+ * Writes into out a stamp of the password of user user_id: the SHA-256,
+ * as FUSION_STORE_STAMP_LEN lowercase hex digits and a NUL, of the
+ * stored password hash. Every new password is hashed with a new salt,
+ * so the stamp changes whenever the password does: a server that keeps
+ * a verified password with the stamp of that time need not run scrypt
+ * again while the stamp stays the same. It tells no more than the hash
+ * it is made from, and is to be kept as privately. FUSION_ERR_INVALID
+ * for an unknown or disabled user, with the message of a failed
+ * verification.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_store_user_stamp(struct fusion_store *store, int64_t user_id,
+                        char out[FUSION_STORE_STAMP_LEN + 1],
+                        struct fusion_error *err);
 
 /*
  * Tokens. A token reads fusion_<id>_<secret>: id is 16 lowercase hex
@@ -539,6 +658,21 @@ fusion_store_token_revoke(struct fusion_store *store, const char *id,
 FUSION_NODISCARD enum fusion_err
 fusion_store_token_verify(struct fusion_store *store, const char *token,
                           int64_t *user_id_out, struct fusion_error *err);
+
+/*
+ * Whether token token_id (the FUSION_STORE_TOKEN_ID_LEN hex digits that
+ * name it) still authenticates at now (ns since the epoch): it exists,
+ * is not revoked, has not expired and its user is not disabled. Then
+ * *user_id_out receives the user's id. It hashes nothing and reads one
+ * row, so a server that keeps tokens it has verified with
+ * fusion_store_token_verify can ask on every request and sees a
+ * revocation at once. Every failed condition gives FUSION_ERR_INVALID
+ * with the message of a failed verification.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_store_token_active(struct fusion_store *store, const char *token_id,
+                          int64_t now, int64_t *user_id_out,
+                          struct fusion_error *err);
 
 /*
  * Groups. A group exists while it has members or grants; adding a

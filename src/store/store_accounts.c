@@ -3,6 +3,8 @@
 #include "store/store.h"
 
 #include <assert.h>
+#include <inttypes.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,6 +21,19 @@
 
 /* One message for every failed authentication, whatever the cause. */
 #define AUTH_FAILED "authentication failed"
+
+/* What account writes call themselves in messages. */
+#define UPDATE_ACCOUNTS "update accounts"
+
+/*
+ * The tokens that authenticate at time ?2, by id ?1: not revoked, not
+ * expired, of a user who is not disabled. Verification and the cheap
+ * check of a cached token both go by it.
+ */
+#define USABLE_TOKEN_SQL                                          \
+    " FROM tokens t JOIN users u ON u.user_id = t.user_id"        \
+    " WHERE t.token_id = ?1 AND t.revoked = 0 AND u.disabled = 0" \
+    " AND (t.expires IS NULL OR t.expires > ?2)"
 
 /*
  * Groups that lost their last member and grant go, so a group exists
@@ -151,29 +166,6 @@ check_password(const char *password, const char *what, struct fusion_error *err)
         return fusion_error_set(err, FUSION_ERR_INVALID,
                                 "%s: password too long", what);
     return FUSION_OK;
-}
-
-/* Starts a transaction unless one is open; *own_out says which. */
-static enum fusion_err
-begin_own(struct fusion_store *store, bool *own_out, struct fusion_error *err)
-{
-    *own_out = !store->in_txn;
-    if (*own_out && store_step_done(store->stmts[STMT_BEGIN]))
-        return store_db_fail(store->db, err, "begin account update");
-    return FUSION_OK;
-}
-
-static enum fusion_err
-end_own(struct fusion_store *store, bool own, enum fusion_err rc,
-        struct fusion_error *err)
-{
-    if (!own)
-        return rc;
-    if (!rc && store_step_done(store->stmts[STMT_COMMIT]))
-        rc = store_db_fail(store->db, err, "commit account update");
-    if (rc && !sqlite3_get_autocommit(store->db))
-        (void)store_step_done(store->stmts[STMT_ROLLBACK]);
-    return rc;
 }
 
 static enum fusion_err
@@ -320,6 +312,44 @@ fusion_store_user_id(struct fusion_store *store, const char *name,
     return find_user(store, name, id_out, err);
 }
 
+enum fusion_err
+fusion_store_user_name(struct fusion_store *store, int64_t user_id, char *out,
+                       size_t outlen, struct fusion_error *err)
+{
+    sqlite3_stmt *stmt;
+    const char *name;
+    enum fusion_err rc = FUSION_OK;
+    size_t len;
+    int step;
+
+    assert(store && out);
+    if (sqlite3_prepare_v2(store->db,
+                           "SELECT name FROM users WHERE user_id = ?1", -1,
+                           &stmt, NULL))
+        return store_db_fail(store->db, err, "user name");
+    sqlite3_bind_int64(stmt, 1, user_id);
+    step = sqlite3_step(stmt);
+    name =
+        step == SQLITE_ROW ? (const char *)sqlite3_column_text(stmt, 0) : NULL;
+    len = name ? strlen(name) : 0;
+    if (step == SQLITE_DONE)
+        rc = fusion_error_set(err, FUSION_ERR_NOTFOUND,
+                              "user %" PRId64 ": not found", user_id);
+    else if (step != SQLITE_ROW)
+        rc = store_db_fail(store->db, err, "user name");
+    else if (!name)
+        rc =
+            fusion_error_set(err, FUSION_ERR_NOMEM, "user name: out of memory");
+    else if (len >= outlen)
+        rc = fusion_error_set(err, FUSION_ERR_LIMIT,
+                              "user %" PRId64 ": name longer than %zu bytes",
+                              user_id, outlen ? outlen - 1 : 0);
+    else
+        memcpy(out, name, len + 1);
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
 static enum fusion_err
 delete_user(struct fusion_store *store, int64_t user_id,
             struct fusion_error *err)
@@ -351,13 +381,13 @@ fusion_store_user_remove(struct fusion_store *store, const char *name,
     assert(store && name);
     rc = check_writable(store, "remove user", err);
     if (!rc)
-        rc = begin_own(store, &own, err);
+        rc = store_own_begin(store, &own, UPDATE_ACCOUNTS, err);
     if (rc)
         return rc;
     rc = find_user(store, name, &user_id, err);
     if (!rc)
         rc = delete_user(store, user_id, err);
-    return end_own(store, own, rc, err);
+    return store_own_end(store, own, rc, UPDATE_ACCOUNTS, err);
 }
 
 /* Runs an UPDATE of one user's row; NOTFOUND when no row matched. */
@@ -487,6 +517,59 @@ fusion_store_user_verify(struct fusion_store *store, const char *name,
         return fusion_error_set(err, FUSION_ERR_INVALID, AUTH_FAILED);
     *id_out = row.id;
     return FUSION_OK;
+}
+
+/* Writes the SHA-256 of text as 64 lowercase hex digits and a NUL. */
+static enum fusion_err
+sha256_hex(const char *text, char *out, struct fusion_error *err)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+
+    if (!EVP_Digest(text, strlen(text), md, &len, EVP_sha256(), NULL) ||
+        len * 2 != FUSION_STORE_STAMP_LEN)
+        return fusion_error_set(err, FUSION_ERR_INTERNAL,
+                                "user stamp: SHA-256 failed");
+    for (unsigned int i = 0; i < len; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 0xf];
+    }
+    out[FUSION_STORE_STAMP_LEN] = '\0';
+    return FUSION_OK;
+}
+
+enum fusion_err
+fusion_store_user_stamp(struct fusion_store *store, int64_t user_id,
+                        char out[FUSION_STORE_STAMP_LEN + 1],
+                        struct fusion_error *err)
+{
+    sqlite3_stmt *stmt;
+    const char *hash;
+    enum fusion_err rc;
+    int step;
+
+    assert(store && out);
+    if (sqlite3_prepare_v2(store->db,
+                           "SELECT password_hash FROM users"
+                           " WHERE user_id = ?1 AND disabled = 0",
+                           -1, &stmt, NULL))
+        return store_db_fail(store->db, err, "user stamp");
+    sqlite3_bind_int64(stmt, 1, user_id);
+    step = sqlite3_step(stmt);
+    hash =
+        step == SQLITE_ROW ? (const char *)sqlite3_column_text(stmt, 0) : NULL;
+    if (step == SQLITE_DONE)
+        rc = fusion_error_set(err, FUSION_ERR_INVALID, AUTH_FAILED);
+    else if (step != SQLITE_ROW)
+        rc = store_db_fail(store->db, err, "user stamp");
+    else if (!hash)
+        rc = fusion_error_set(err, FUSION_ERR_NOMEM,
+                              "user stamp: out of memory");
+    else
+        rc = sha256_hex(hash, out, err);
+    sqlite3_finalize(stmt);
+    return rc;
 }
 
 static enum fusion_err
@@ -690,11 +773,7 @@ fusion_store_token_verify(struct fusion_store *store, const char *token,
     if (!parse_token(token, id, secret))
         return fusion_error_set(err, FUSION_ERR_INVALID, AUTH_FAILED);
     if (sqlite3_prepare_v2(store->db,
-                           "SELECT t.user_id, t.secret_hash FROM tokens t"
-                           " JOIN users u ON u.user_id = t.user_id"
-                           " WHERE t.token_id = ?1 AND t.revoked = 0"
-                           " AND u.disabled = 0"
-                           " AND (t.expires IS NULL OR t.expires > ?2)",
+                           "SELECT t.user_id, t.secret_hash" USABLE_TOKEN_SQL,
                            -1, &stmt, NULL))
         return store_db_fail(store->db, err, "verify token");
     sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
@@ -715,6 +794,29 @@ fusion_store_token_verify(struct fusion_store *store, const char *token,
     if (rc && rc != FUSION_ERR_INVALID)
         return rc;
     if (!match)
+        return fusion_error_set(err, FUSION_ERR_INVALID, AUTH_FAILED);
+    *user_id_out = user_id;
+    return FUSION_OK;
+}
+
+enum fusion_err
+fusion_store_token_active(struct fusion_store *store, const char *token_id,
+                          int64_t now, int64_t *user_id_out,
+                          struct fusion_error *err)
+{
+    struct store_param p[2];
+    enum fusion_err rc;
+    int64_t user_id = 0;
+    bool found = false;
+
+    assert(store && token_id && user_id_out);
+    p[0] = text_param(token_id);
+    p[1] = int_param(now);
+    rc = query_int(store, "SELECT t.user_id" USABLE_TOKEN_SQL, p, 2, &user_id,
+                   &found, err);
+    if (rc)
+        return rc;
+    if (!found)
         return fusion_error_set(err, FUSION_ERR_INVALID, AUTH_FAILED);
     *user_id_out = user_id;
     return FUSION_OK;
@@ -753,10 +855,11 @@ fusion_store_group_add_member(struct fusion_store *store, const char *group,
     if (!rc)
         rc = check_name(group, "add group member", err);
     if (!rc)
-        rc = begin_own(store, &own, err);
+        rc = store_own_begin(store, &own, UPDATE_ACCOUNTS, err);
     if (rc)
         return rc;
-    return end_own(store, own, add_member(store, group, user, err), err);
+    return store_own_end(store, own, add_member(store, group, user, err),
+                         UPDATE_ACCOUNTS, err);
 }
 
 static enum fusion_err
@@ -797,10 +900,11 @@ fusion_store_group_remove_member(struct fusion_store *store, const char *group,
     assert(store && group && user);
     rc = check_writable(store, "remove group member", err);
     if (!rc)
-        rc = begin_own(store, &own, err);
+        rc = store_own_begin(store, &own, UPDATE_ACCOUNTS, err);
     if (rc)
         return rc;
-    return end_own(store, own, remove_member(store, group, user, err), err);
+    return store_own_end(store, own, remove_member(store, group, user, err),
+                         UPDATE_ACCOUNTS, err);
 }
 
 static enum fusion_err
@@ -859,7 +963,7 @@ fusion_store_grant_add(struct fusion_store *store,
     if (!rc && g->group)
         rc = check_name(g->group, "grant", err);
     if (!rc)
-        rc = begin_own(store, &own, err);
+        rc = store_own_begin(store, &own, UPDATE_ACCOUNTS, err);
     if (rc)
         return rc;
     /*
@@ -874,7 +978,7 @@ fusion_store_grant_add(struct fusion_store *store,
                      " ON CONFLICT (collection_id, principal_kind,"
                      " principal_id) DO UPDATE SET access = access | ?4",
                      key, 4, NULL, err);
-    return end_own(store, own, rc, err);
+    return store_own_end(store, own, rc, UPDATE_ACCOUNTS, err);
 }
 
 static enum fusion_err
@@ -916,10 +1020,11 @@ fusion_store_grant_revoke(struct fusion_store *store,
     if (!rc)
         rc = check_grant(g, err);
     if (!rc)
-        rc = begin_own(store, &own, err);
+        rc = store_own_begin(store, &own, UPDATE_ACCOUNTS, err);
     if (rc)
         return rc;
-    return end_own(store, own, revoke_grant(store, g, err), err);
+    return store_own_end(store, own, revoke_grant(store, g, err),
+                         UPDATE_ACCOUNTS, err);
 }
 
 bool

@@ -38,7 +38,7 @@ FUSION_NODISCARD enum fusion_err
 store_schema_migrate(sqlite3 *db, const struct store_step *steps, size_t nsteps,
                      size_t *applied_out, struct fusion_error *err);
 
-/* Handle internals shared by store_sqlite.c and store_taxii.c. */
+/* Handle internals shared by the store files. */
 /*
  * Statements prepared once at open. Write paths bind, step and reset
  * them for every put, so a put allocates nothing.
@@ -67,6 +67,9 @@ enum store_stmt {
     STMT_COLL_FIND,
     STMT_COLL_SPEC,
     STMT_MEMBER_ADD,
+    STMT_TOTALS_ADD,
+    STMT_TOTALS_READ,
+    STMT_KEEP_FLOOR,
     STMT_COUNT
 };
 
@@ -93,6 +96,9 @@ struct fusion_store {
     sqlite3_int64 source_id;
     /* Last date_added handed out; each put takes a larger one. */
     int64_t last_added;
+    /* Ids and versions stored by the open transaction, for totals. */
+    int64_t new_objects;
+    int64_t new_versions;
     /* Codes added by an open transaction go when it is rolled back. */
     struct key_type_code key_types[STORE_KEY_TYPES_CACHED];
     size_t nkey_types;
@@ -117,6 +123,30 @@ int64_t store_id_hash(const char *id);
 
 /* Steps a statement that returns no rows, resets it; an SQLite code. */
 int store_step_done(sqlite3_stmt *stmt);
+
+/*
+ * Writes outside fusion_store_begin run in a transaction of their own:
+ * store_own_begin starts one unless a transaction is open, *own_out
+ * telling which. store_own_end then commits it when rc is FUSION_OK,
+ * else rolls it back, and returns rc or the failure to commit. what
+ * names the operation in messages.
+ */
+FUSION_NODISCARD enum fusion_err store_own_begin(struct fusion_store *store,
+                                                 bool *own_out,
+                                                 const char *what,
+                                                 struct fusion_error *err);
+FUSION_NODISCARD enum fusion_err store_own_end(struct fusion_store *store,
+                                               bool own, enum fusion_err rc,
+                                               const char *what,
+                                               struct fusion_error *err);
+
+/*
+ * Records the largest date_added stored as the floor of later ones, in
+ * the transaction that is about to delete memberships (see the schema,
+ * version 4).
+ */
+FUSION_NODISCARD enum fusion_err
+store_keep_added_floor(struct fusion_store *store, struct fusion_error *err);
 
 /*
  * The next date_added of the open transaction: larger than every value
@@ -214,6 +244,9 @@ FUSION_NODISCARD enum fusion_err
 store_taxii_add_members(struct fusion_store *store,
                         const struct store_members *m,
                         struct fusion_error *err);
+
+/* Whether s is a UUID in its text form, in lower case. */
+bool store_is_lower_uuid(const char *s);
 
 /* Frees the cached collection query of a handle being closed. */
 void store_taxii_release(struct fusion_store *store);

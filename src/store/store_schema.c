@@ -139,10 +139,39 @@ static const char schema_v3[] =
     " WITHOUT ROWID;"
     "CREATE INDEX grants_principal ON grants (principal_kind, principal_id);";
 
+/*
+ * Version 4: what a long-running TAXII server needs. taxii_status keeps
+ * the status resources of adds (TAXII 2.1 section 4.3) by their UUID
+ * until they are purged by age.
+ *
+ * totals has one row. objects and versions count the ids and versions
+ * stored, kept by every commit that stores versions, so a metrics read
+ * does not count a million rows; the step counts what is there already
+ * (one pass over objects). last_added is a floor for date_added:
+ * deleting memberships may remove the largest value handed out, and a
+ * later one must still be larger, or a reader whose cursor is the
+ * deleted value would skip it.
+ */
+static const char schema_v4[] =
+    "CREATE TABLE taxii_status ("
+    " status_id TEXT PRIMARY KEY,"
+    " created INTEGER NOT NULL,"
+    " json TEXT NOT NULL);"
+    "CREATE INDEX taxii_status_created ON taxii_status (created);"
+    "CREATE TABLE totals ("
+    " one INTEGER PRIMARY KEY CHECK (one = 1),"
+    " objects INTEGER NOT NULL,"
+    " versions INTEGER NOT NULL,"
+    " last_added INTEGER NOT NULL);"
+    "INSERT INTO totals (one, objects, versions, last_added) SELECT 1,"
+    " (SELECT count(*) FROM objects WHERE is_current = 1),"
+    " (SELECT count(*) FROM objects), 0;";
+
 static const struct store_step schema_steps[] = {
     { 1, schema_v1 },
     { 2, schema_v2 },
     { 3, schema_v3 },
+    { 4, schema_v4 },
 };
 
 const struct store_step *

@@ -17,19 +17,27 @@
 #define ROW_COLUMNS \
     "id, type, spec_version, version, date_added, revoked, is_current, json"
 
+/* Bounds of fusion_store_set_cache_size, in KiB. */
+#define CACHE_MIN_KIB 64
+#define CACHE_MAX_KIB INT32_MAX
+
+/*
+ * The largest date_added stored: memberships take values of their own,
+ * so it is the largest of both tables, each collection's last is one
+ * seek, and totals keeps the floor left by deleted memberships.
+ */
+#define MAX_ADDED_SQL                                                    \
+    "SELECT max(coalesce((SELECT max(date_added) FROM objects), 0),"     \
+    " coalesce((SELECT max((SELECT m.date_added"                         \
+    " FROM collection_objects m WHERE m.collection_id = c.collection_id" \
+    " ORDER BY m.date_added DESC LIMIT 1)) FROM collections c), 0),"     \
+    " coalesce((SELECT last_added FROM totals), 0))"
+
 static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_BEGIN] = "BEGIN IMMEDIATE",
     [STMT_COMMIT] = "COMMIT",
     [STMT_ROLLBACK] = "ROLLBACK",
-    /*
-     * Memberships take date_added values of their own, so the floor is
-     * the largest of both tables; each collection's last is one seek.
-     */
-    [STMT_MAX_ADDED] =
-        "SELECT max(coalesce((SELECT max(date_added) FROM objects), 0),"
-        " coalesce((SELECT max((SELECT m.date_added"
-        " FROM collection_objects m WHERE m.collection_id = c.collection_id"
-        " ORDER BY m.date_added DESC LIMIT 1)) FROM collections c), 0))",
+    [STMT_MAX_ADDED] = MAX_ADDED_SQL,
     [STMT_SOURCE_ADD] = "INSERT OR IGNORE INTO sources (kind, name) "
                         "VALUES (?1, ?2)",
     [STMT_SOURCE_FIND] = "SELECT source_id FROM sources "
@@ -78,6 +86,10 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_MEMBER_ADD] =
         "INSERT OR IGNORE INTO collection_objects"
         " (collection_id, date_added, object_added) VALUES (?1, ?2, ?3)",
+    [STMT_TOTALS_ADD] = "UPDATE totals SET objects = objects + ?1,"
+                        " versions = versions + ?2",
+    [STMT_TOTALS_READ] = "SELECT objects, versions FROM totals",
+    [STMT_KEEP_FLOOR] = "UPDATE totals SET last_added = (" MAX_ADDED_SQL ")",
 };
 
 /*
@@ -318,6 +330,8 @@ end_txn(struct fusion_store *store, bool committed)
     FUSION_FREE(store->source_kind);
     FUSION_FREE(store->source_name);
     store->source_id = 0;
+    store->new_objects = 0;
+    store->new_versions = 0;
     store->in_txn = false;
 }
 
@@ -334,6 +348,26 @@ fusion_store_close(struct fusion_store *store)
         sqlite3_finalize(store->stmts[i]);
     sqlite3_close(store->db);
     fusion_free(store);
+}
+
+void
+fusion_store_set_cache_size(struct fusion_store *store, size_t bytes)
+{
+    size_t kib = bytes / 1024;
+    char sql[64];
+
+    assert(store);
+    if (kib < CACHE_MIN_KIB)
+        kib = CACHE_MIN_KIB;
+    if (kib > CACHE_MAX_KIB)
+        kib = CACHE_MAX_KIB;
+    /*
+     * A negative size is in KiB, whatever the page size. PRAGMA takes
+     * no bound parameters; the value is our own integer. It can only
+     * fail for want of memory, and the cache then keeps its size.
+     */
+    snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%zu", kib);
+    (void)sqlite3_exec(store->db, sql, NULL, NULL, NULL);
 }
 
 /*
@@ -403,6 +437,31 @@ fusion_store_begin(struct fusion_store *store,
     return rc;
 }
 
+/*
+ * Adds what the transaction stored to the totals, once at commit: an
+ * import of a million versions updates the row once, not a million
+ * times.
+ */
+static enum fusion_err
+add_totals(struct fusion_store *store, struct fusion_error *err)
+{
+    sqlite3_stmt *stmt = store->stmts[STMT_TOTALS_ADD];
+
+    assert(store->in_txn);
+    assert(store->new_objects <= store->new_versions);
+    if (!store->new_versions)
+        return FUSION_OK;
+    /* Outside its transaction the update would stand on its own. */
+    if (sqlite3_get_autocommit(store->db))
+        return fusion_error_set(err, FUSION_ERR_DB,
+                                "commit: the transaction was rolled back");
+    sqlite3_bind_int64(stmt, 1, store->new_objects);
+    sqlite3_bind_int64(stmt, 2, store->new_versions);
+    if (store_step_done(stmt))
+        return store_db_fail(store->db, err, "commit: update totals");
+    return FUSION_OK;
+}
+
 enum fusion_err
 fusion_store_commit(struct fusion_store *store, struct fusion_error *err)
 {
@@ -413,7 +472,8 @@ fusion_store_commit(struct fusion_store *store, struct fusion_error *err)
         return fusion_error_set(err, FUSION_ERR_INVALID,
                                 "commit: no transaction is open");
     /* A failed commit is rolled back: the input is stored whole or not. */
-    if (store_step_done(store->stmts[STMT_COMMIT]))
+    rc = add_totals(store, err);
+    if (!rc && store_step_done(store->stmts[STMT_COMMIT]))
         rc = store_db_fail(store->db, err, "commit");
     end_txn(store, rc == FUSION_OK);
     return rc;
@@ -424,6 +484,40 @@ fusion_store_rollback(struct fusion_store *store)
 {
     if (store && store->in_txn)
         end_txn(store, false);
+}
+
+enum fusion_err
+store_own_begin(struct fusion_store *store, bool *own_out, const char *what,
+                struct fusion_error *err)
+{
+    assert(store && own_out && what);
+    *own_out = !store->in_txn;
+    if (*own_out && store_step_done(store->stmts[STMT_BEGIN]))
+        return store_db_fail(store->db, err, "%s: begin", what);
+    return FUSION_OK;
+}
+
+enum fusion_err
+store_own_end(struct fusion_store *store, bool own, enum fusion_err rc,
+              const char *what, struct fusion_error *err)
+{
+    assert(store && what);
+    if (!own)
+        return rc;
+    if (!rc && store_step_done(store->stmts[STMT_COMMIT]))
+        rc = store_db_fail(store->db, err, "%s: commit", what);
+    if (rc && !sqlite3_get_autocommit(store->db))
+        (void)store_step_done(store->stmts[STMT_ROLLBACK]);
+    return rc;
+}
+
+enum fusion_err
+store_keep_added_floor(struct fusion_store *store, struct fusion_error *err)
+{
+    assert(!sqlite3_get_autocommit(store->db));
+    if (store_step_done(store->stmts[STMT_KEEP_FLOOR]))
+        return store_db_fail(store->db, err, "keep last date added");
+    return FUSION_OK;
 }
 
 /*
@@ -624,6 +718,10 @@ insert_version(struct fusion_store *store,
     sqlite3_bind_text(stmt, 11, obj->json, (int)obj->json_len, SQLITE_STATIC);
     if (store_step_done(stmt))
         return store_db_fail(store->db, err, "insert object '%s'", obj->id);
+    /* Counted once the row is in: a commit stores it, whatever follows. */
+    store->new_versions++;
+    if (!ex->has_current)
+        store->new_objects++;
     return add_keys(store, obj, ex->has_current ? ex->first_added : added, err);
 }
 
@@ -1326,5 +1424,31 @@ fusion_store_stats(struct fusion_store *store, struct fusion_store_stats *out,
         rc = count_types(store, &st, fn, ctx, err);
     if (!rc)
         *out = st;
+    return rc;
+}
+
+enum fusion_err
+fusion_store_totals(struct fusion_store *store, uint64_t *objects,
+                    uint64_t *versions, struct fusion_error *err)
+{
+    sqlite3_stmt *stmt;
+    enum fusion_err rc;
+    int step;
+
+    assert(store && objects && versions);
+    rc = store_stmt_borrow(store, STMT_TOTALS_READ, &stmt, err);
+    if (rc)
+        return rc;
+    step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
+        *objects = (uint64_t)sqlite3_column_int64(stmt, 0);
+        *versions = (uint64_t)sqlite3_column_int64(stmt, 1);
+    } else if (step == SQLITE_DONE) {
+        rc = fusion_error_set(err, FUSION_ERR_DB,
+                              "read totals: the store has no totals row");
+    } else {
+        rc = store_db_fail(store->db, err, "read totals");
+    }
+    store_stmt_return(store, STMT_TOTALS_READ, stmt);
     return rc;
 }

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* TAXII collections in the SQLite store: membership and the object query. */
+/*
+ * TAXII collections in the SQLite store: membership, the object query
+ * and deletion from a collection.
+ */
 #include "store/store.h"
 
 #include <assert.h>
@@ -32,6 +35,14 @@ is_uuid(const char *s)
             return false;
     }
     return i == 36;
+}
+
+/* Collection and status ids are compared as text, in URLs too. */
+bool
+store_is_lower_uuid(const char *s)
+{
+    assert(s);
+    return is_uuid(s) && !strpbrk(s, "ABCDEF");
 }
 
 /*
@@ -85,8 +96,7 @@ check_collection(const struct fusion_store *store,
     if (store->readonly)
         return fusion_error_set(err, FUSION_ERR_INVALID,
                                 "create collection: store is read-only");
-    /* lower case only: ids are compared as text, in URLs too */
-    if (!c->id || !is_uuid(c->id) || strpbrk(c->id, "ABCDEF"))
+    if (!c->id || !store_is_lower_uuid(c->id))
         return fusion_error_set(err, FUSION_ERR_INVALID,
                                 "create collection: id is not a UUID in "
                                 "lower case");
@@ -325,27 +335,24 @@ enum fusion_err
 fusion_store_collection_remove(struct fusion_store *store, const char *id,
                                struct fusion_error *err)
 {
-    bool own_txn;
     enum fusion_err rc;
     int64_t coll = 0;
+    bool own;
 
     assert(store && id);
     if (store->readonly)
         return fusion_error_set(err, FUSION_ERR_INVALID,
                                 "remove collection: store is read-only");
-    own_txn = !store->in_txn;
-    if (own_txn && store_step_done(store->stmts[STMT_BEGIN]))
-        return store_db_fail(store->db, err, "remove collection '%s'", id);
+    rc = store_own_begin(store, &own, "remove collection", err);
+    if (rc)
+        return rc;
     rc = find_collection(store, id, &coll, err);
+    /* A collection made again with this id must not reuse its values. */
+    if (!rc)
+        rc = store_keep_added_floor(store, err);
     if (!rc)
         rc = delete_collection(store, coll, err);
-    if (!own_txn)
-        return rc;
-    if (!rc && store_step_done(store->stmts[STMT_COMMIT]))
-        rc = store_db_fail(store->db, err, "remove collection '%s'", id);
-    if (rc && !sqlite3_get_autocommit(store->db))
-        (void)store_step_done(store->stmts[STMT_ROLLBACK]);
-    return rc;
+    return store_own_end(store, own, rc, "remove collection", err);
 }
 
 enum fusion_err
@@ -487,21 +494,23 @@ add_version_filter(struct store_search *s,
     store_sql_add(s, ")");
 }
 
+/*
+ * FROM and WHERE of the memberships m (with their versions o) in
+ * collection coll that q selects, past after (0: all). The listing and
+ * deletion both build on it, so they apply the same version rules.
+ */
 static void
-build_taxii(struct store_search *s, const struct fusion_store_taxii_query *q,
-            int64_t coll)
+add_selection(struct store_search *s, const struct fusion_store_taxii_query *q,
+              int64_t coll, int64_t after)
 {
-    int64_t after = q->added_after > q->next ? q->added_after : q->next;
-
     /*
-     * The row's date_added is the collection's. With ids the few
-     * versions of those ids lead and are sorted; otherwise the
-     * collection's key order leads, and LIMIT ends the scan early.
+     * With ids the few versions of those ids lead; otherwise the
+     * collection's key order leads, and a LIMIT ends the scan early.
      */
-    store_sql_add(s, "SELECT o.id, o.type, o.spec_version, o.version,"
-                     " m.date_added, o.revoked, o.is_current, o.json FROM ");
-    store_sql_add(s, q->nids ? "objects o CROSS JOIN collection_objects m"
-                             : "collection_objects m CROSS JOIN objects o");
+    if (q->nids)
+        store_sql_add(s, " FROM objects o CROSS JOIN collection_objects m");
+    else
+        store_sql_add(s, " FROM collection_objects m CROSS JOIN objects o");
     store_sql_add(s, " WHERE m.collection_id = ");
     store_sql_param(s, STORE_PARAM_INT, NULL, coll);
     store_sql_add(s, " AND o.date_added = m.object_added");
@@ -527,6 +536,18 @@ build_taxii(struct store_search *s, const struct fusion_store_taxii_query *q,
         store_sql_add(s, "))");
     }
     add_version_filter(s, q);
+}
+
+static void
+build_taxii(struct store_search *s, const struct fusion_store_taxii_query *q,
+            int64_t coll)
+{
+    int64_t after = q->added_after > q->next ? q->added_after : q->next;
+
+    /* The row's date_added is the collection's; with ids, rows are sorted. */
+    store_sql_add(s, "SELECT o.id, o.type, o.spec_version, o.version,"
+                     " m.date_added, o.revoked, o.is_current, o.json");
+    add_selection(s, q, coll, after);
     store_sql_add(s, " ORDER BY m.date_added");
     if (q->limit) {
         /* One row past the limit tells whether more remain. */
@@ -588,6 +609,45 @@ check_taxii_query(const struct fusion_store_taxii_query *q,
         rc = fusion_error_set(err, FUSION_ERR_LIMIT,
                               "collection query: too many values");
     return rc;
+}
+
+/*
+ * Readies s for the SQL of q: room for every value of q and for the
+ * few the statements add of their own.
+ */
+static enum fusion_err
+taxii_search_init(struct store_search *s,
+                  const struct fusion_store_taxii_query *q,
+                  struct fusion_error *err)
+{
+    memset(s, 0, sizeof(*s));
+    fusion_buf_init(&s->sql, TAXII_MAX_SQL);
+    fusion_buf_init(&s->pattern, 1);
+    s->cap =
+        q->nids + q->ntypes + q->nversion_times + 3 * q->nspec_versions + 6;
+    s->params = fusion_calloc(s->cap, sizeof(*s->params));
+    if (!s->params)
+        return fusion_error_set(err, FUSION_ERR_NOMEM,
+                                "collection query: out of memory");
+    return FUSION_OK;
+}
+
+static void
+taxii_search_release(struct store_search *s)
+{
+    fusion_buf_release(&s->sql);
+    fusion_buf_release(&s->pattern);
+    FUSION_FREE(s->params);
+}
+
+/* The first failure while s was built, as an error of its own. */
+static enum fusion_err
+taxii_search_check(const struct store_search *s, struct fusion_error *err)
+{
+    if (s->rc)
+        return fusion_error_set(err, s->rc, "collection query: %s",
+                                fusion_strerror(s->rc));
+    return FUSION_OK;
 }
 
 /*
@@ -679,28 +739,18 @@ fusion_store_collection_objects(struct fusion_store *store,
     int64_t coll = 0;
 
     assert(store && collection && q && fn && page_out);
-    memset(&s, 0, sizeof(s));
-    fusion_buf_init(&s.sql, TAXII_MAX_SQL);
-    fusion_buf_init(&s.pattern, 1);
     rc = check_taxii_query(q, err);
+    if (rc)
+        return rc;
+    rc = taxii_search_init(&s, q, err);
     if (!rc)
         rc = find_collection(store, collection, &coll, err);
     if (rc)
         goto out;
-    s.cap = q->nids + q->ntypes + q->nversion_times + 3 * q->nspec_versions + 5;
-    s.params = fusion_calloc(s.cap, sizeof(*s.params));
-    if (!s.params) {
-        rc = fusion_error_set(err, FUSION_ERR_NOMEM,
-                              "collection query: out of memory");
-        goto out;
-    }
     build_taxii(&s, q, coll);
-    if (s.rc) {
-        rc = fusion_error_set(err, s.rc, "collection query: %s",
-                              fusion_strerror(s.rc));
-        goto out;
-    }
-    rc = taxii_stmt(store, &s, &stmt, &owned, err);
+    rc = taxii_search_check(&s, err);
+    if (!rc)
+        rc = taxii_stmt(store, &s, &stmt, &owned, err);
     if (rc)
         goto out;
     store_sql_bind(stmt, &s);
@@ -714,8 +764,92 @@ out:
     }
     if (owned)
         sqlite3_finalize(stmt);
-    fusion_buf_release(&s.sql);
-    fusion_buf_release(&s.pattern);
-    FUSION_FREE(s.params);
+    taxii_search_release(&s);
+    return rc;
+}
+
+/*
+ * The memberships in coll that sel selects. The selection is the
+ * listing's, as a subquery that SQLite runs to its end before the first
+ * row goes, so first and last are decided on the collection as it was.
+ */
+static void
+build_delete(struct store_search *s, const struct fusion_store_taxii_query *sel,
+             int64_t coll)
+{
+    store_sql_add(s, "DELETE FROM collection_objects WHERE collection_id = ");
+    store_sql_param(s, STORE_PARAM_INT, NULL, coll);
+    store_sql_add(s, " AND date_added IN (SELECT m.date_added");
+    add_selection(s, sel, coll, 0);
+    store_sql_add(s, ")");
+}
+
+static enum fusion_err
+run_delete(struct fusion_store *store, const struct store_search *s,
+           uint64_t *removed, struct fusion_error *err)
+{
+    sqlite3_stmt *stmt;
+    enum fusion_err rc = FUSION_OK;
+
+    if (sqlite3_prepare_v2(store->db, s->sql.data, (int)s->sql.len, &stmt,
+                           NULL))
+        return store_db_fail(store->db, err, "prepare collection delete");
+    store_sql_bind(stmt, s);
+    if (sqlite3_step(stmt) == SQLITE_DONE)
+        *removed = (uint64_t)sqlite3_changes(store->db);
+    else
+        rc = store_db_fail(store->db, err, "delete from collection");
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+enum fusion_err
+fusion_store_collection_delete(struct fusion_store *store,
+                               const char *collection, const char *object_id,
+                               const struct fusion_store_taxii_query *q,
+                               uint64_t *removed, struct fusion_error *err)
+{
+    /* Only the version and spec_version rules of q apply (section 5.7). */
+    struct fusion_store_taxii_query sel = { .ids = &object_id, .nids = 1 };
+    struct store_search s;
+    enum fusion_err rc;
+    uint64_t count = 0;
+    int64_t coll = 0;
+    bool own;
+
+    assert(store && collection && object_id);
+    if (q) {
+        sel.versions = q->versions;
+        sel.version_times = q->version_times;
+        sel.nversion_times = q->nversion_times;
+        sel.spec_versions = q->spec_versions;
+        sel.nspec_versions = q->nspec_versions;
+    }
+    if (store->readonly)
+        return fusion_error_set(err, FUSION_ERR_INVALID,
+                                "delete from collection: store is read-only");
+    rc = check_taxii_query(&sel, err);
+    if (rc)
+        return rc;
+    rc = taxii_search_init(&s, &sel, err);
+    if (rc)
+        goto out;
+    rc = store_own_begin(store, &own, "delete from collection", err);
+    if (rc)
+        goto out;
+    rc = find_collection(store, collection, &coll, err);
+    if (!rc) {
+        build_delete(&s, &sel, coll);
+        rc = taxii_search_check(&s, err);
+    }
+    if (!rc)
+        rc = store_keep_added_floor(store, err);
+    if (!rc)
+        rc = run_delete(store, &s, &count, err);
+    rc = store_own_end(store, own, rc, "delete from collection", err);
+    if (!rc && removed)
+        *removed = count;
+out:
+    taxii_search_release(&s);
     return rc;
 }

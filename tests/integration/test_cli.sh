@@ -112,13 +112,13 @@ db = sqlite3.connect(sys.argv[1])
 for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
                           " AND (name LIKE 'collection%' OR name IN ('users',"
                           " 'tokens', 'user_groups', 'group_members',"
-                          " 'grants'))").fetchall():
+                          " 'grants', 'taxii_status', 'totals'))").fetchall():
     db.execute(f"DROP TABLE {name}")
 db.execute("PRAGMA user_version = 1")
 db.commit()
 PY
 check "older schema" 0 "$fusion" --db old.db stats
-expect_in "older schema" out.txt "schema version 3"
+expect_in "older schema" out.txt "schema version 4"
 check "collection add" 0 "$fusion" collection add --alias shared "Shared intel"
 id=$(cat out.txt)
 check "collection list" 0 "$fusion" --json collection list

@@ -11,6 +11,7 @@
 
 /* cmocka needs the headers above first. */
 #include <cmocka.h>
+#include <openssl/evp.h>
 
 #include "store/store.h"
 #include "store/store_int.h"
@@ -392,6 +393,228 @@ test_token_list(void **state)
         FUSION_ERR_NOTFOUND);
 }
 
+/* Cheap checks of cached credentials */
+
+/* The one message of every failed check, as for a failed verify. */
+static void
+assert_active_fails(struct fusion_store *store, const char *id, int64_t now)
+{
+    struct fusion_error err;
+    int64_t uid = 42;
+
+    assert_int_equal(fusion_store_token_active(store, id, now, &uid, &err),
+                     FUSION_ERR_INVALID);
+    assert_string_equal(err.message, "authentication failed");
+    assert_true(uid == 42);
+}
+
+static void
+test_token_active(void **state)
+{
+    struct fixture *f = *state;
+    char token[FUSION_STORE_TOKEN_MAX], id[FUSION_STORE_TOKEN_ID_LEN + 1];
+    struct fusion_store_token_spec spec = { .user = "alice", .params = &cheap };
+    int64_t now = fusion_time_now_ns(), uid = 0;
+
+    add_user(f->store, "alice", "pw");
+    add_user(f->store, "bob", "pw");
+    assert_int_equal(
+        fusion_store_token_create(f->store, &spec, token, id, NULL), FUSION_OK);
+    assert_int_equal(fusion_store_token_active(f->store, id, now, &uid, NULL),
+                     FUSION_OK);
+    assert_true(uid == user_id(f->store, "alice"));
+
+    assert_active_fails(f->store, "0000000000000000", now);
+    assert_active_fails(f->store, "", now);
+    assert_active_fails(f->store, token, now);
+
+    /* A revocation shows at once. */
+    assert_int_equal(fusion_store_token_revoke(f->store, id, NULL), FUSION_OK);
+    assert_active_fails(f->store, id, now);
+}
+
+static void
+test_token_active_expiry(void **state)
+{
+    struct fixture *f = *state;
+    char token[FUSION_STORE_TOKEN_MAX], id[FUSION_STORE_TOKEN_ID_LEN + 1];
+    struct fusion_store_token_spec spec = { .user = "alice", .params = &cheap };
+    int64_t uid = 0;
+
+    add_user(f->store, "alice", "pw");
+    spec.expires = INT64_C(2000000000000000000);
+    assert_int_equal(
+        fusion_store_token_create(f->store, &spec, token, id, NULL), FUSION_OK);
+    assert_int_equal(
+        fusion_store_token_active(f->store, id, spec.expires - 1, &uid, NULL),
+        FUSION_OK);
+    /* It authenticates until the expiry, not at it. */
+    assert_active_fails(f->store, id, spec.expires);
+    assert_active_fails(f->store, id, spec.expires + 1);
+}
+
+static void
+test_token_active_disabled_user(void **state)
+{
+    struct fixture *f = *state;
+    char token[FUSION_STORE_TOKEN_MAX], id[FUSION_STORE_TOKEN_ID_LEN + 1];
+    struct fusion_store_token_spec spec = { .user = "alice", .params = &cheap };
+    int64_t now = fusion_time_now_ns(), uid = 0;
+
+    add_user(f->store, "alice", "pw");
+    assert_int_equal(
+        fusion_store_token_create(f->store, &spec, token, id, NULL), FUSION_OK);
+    assert_int_equal(
+        fusion_store_user_set_disabled(f->store, "alice", true, NULL),
+        FUSION_OK);
+    assert_active_fails(f->store, id, now);
+    assert_int_equal(
+        fusion_store_user_set_disabled(f->store, "alice", false, NULL),
+        FUSION_OK);
+    assert_int_equal(fusion_store_token_active(f->store, id, now, &uid, NULL),
+                     FUSION_OK);
+    assert_int_equal(fusion_store_user_remove(f->store, "alice", NULL),
+                     FUSION_OK);
+    assert_active_fails(f->store, id, now);
+}
+
+static void
+stamp_ok(struct fusion_store *store, int64_t id,
+         char out[FUSION_STORE_STAMP_LEN + 1])
+{
+    memset(out, 'x', FUSION_STORE_STAMP_LEN + 1);
+    assert_int_equal(fusion_store_user_stamp(store, id, out, NULL), FUSION_OK);
+    assert_int_equal(strlen(out), FUSION_STORE_STAMP_LEN);
+    assert_int_equal(strspn(out, "0123456789abcdef"), FUSION_STORE_STAMP_LEN);
+}
+
+/* The SHA-256 of the stored hash, worked out here from the row. */
+static void
+expected_stamp(const char *path, const char *name, char *out)
+{
+    unsigned char md[32];
+    unsigned int len = 0;
+    const char *hash;
+    sqlite3_stmt *stmt;
+    sqlite3 *db;
+
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT password_hash FROM users"
+                                        " WHERE name = ?1",
+                                        -1, &stmt, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    hash = (const char *)sqlite3_column_text(stmt, 0);
+    assert_true(strncmp(hash, "$scrypt$", 8) == 0);
+    assert_int_equal(
+        EVP_Digest(hash, strlen(hash), md, &len, EVP_sha256(), NULL), 1);
+    assert_int_equal(len, 32);
+    for (size_t i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+}
+
+static void
+test_user_stamp_follows_password(void **state)
+{
+    struct fixture *f = *state;
+    char first[FUSION_STORE_STAMP_LEN + 1], again[FUSION_STORE_STAMP_LEN + 1];
+    char expect[FUSION_STORE_STAMP_LEN + 1], bob[FUSION_STORE_STAMP_LEN + 1];
+    char token[FUSION_STORE_TOKEN_MAX];
+    struct fusion_store_token_spec spec = { .user = "alice", .params = &cheap };
+    int64_t alice;
+
+    add_user(f->store, "alice", "pw");
+    add_user(f->store, "bob", "pw");
+    alice = user_id(f->store, "alice");
+    stamp_ok(f->store, alice, first);
+    expected_stamp(f->path, "alice", expect);
+    assert_string_equal(first, expect);
+    /* Same password, other salt: another stamp for bob. */
+    stamp_ok(f->store, user_id(f->store, "bob"), bob);
+    assert_string_not_equal(first, bob);
+
+    /* Stable while the password stays; tokens play no part. */
+    assert_int_equal(
+        fusion_store_token_create(f->store, &spec, token, NULL, NULL),
+        FUSION_OK);
+    stamp_ok(f->store, alice, again);
+    assert_string_equal(first, again);
+
+    /* A new password, even the same one again, makes a new stamp. */
+    assert_int_equal(
+        fusion_store_user_set_password(f->store, "alice", "pw", &cheap, NULL),
+        FUSION_OK);
+    stamp_ok(f->store, alice, again);
+    assert_string_not_equal(first, again);
+    expected_stamp(f->path, "alice", expect);
+    assert_string_equal(again, expect);
+}
+
+static void
+test_user_stamp_unknown_or_disabled(void **state)
+{
+    struct fixture *f = *state;
+    char out[FUSION_STORE_STAMP_LEN + 1];
+    struct fusion_error err;
+    int64_t alice;
+
+    add_user(f->store, "alice", "pw");
+    alice = user_id(f->store, "alice");
+    assert_int_equal(fusion_store_user_stamp(f->store, alice + 1, out, &err),
+                     FUSION_ERR_INVALID);
+    assert_string_equal(err.message, "authentication failed");
+    assert_int_equal(
+        fusion_store_user_set_disabled(f->store, "alice", true, NULL),
+        FUSION_OK);
+    assert_int_equal(fusion_store_user_stamp(f->store, alice, out, &err),
+                     FUSION_ERR_INVALID);
+    assert_string_equal(err.message, "authentication failed");
+    assert_int_equal(
+        fusion_store_user_set_disabled(f->store, "alice", false, NULL),
+        FUSION_OK);
+    stamp_ok(f->store, alice, out);
+}
+
+static void
+test_user_name(void **state)
+{
+    struct fixture *f = *state;
+    char name[FUSION_STORE_MAX_NAME + 1], small[5];
+    int64_t alice;
+
+    add_user(f->store, "alice", "pw");
+    alice = user_id(f->store, "alice");
+    assert_int_equal(
+        fusion_store_user_name(f->store, alice, name, sizeof(name), NULL),
+        FUSION_OK);
+    assert_string_equal(name, "alice");
+
+    /* The name and its NUL must fit. */
+    assert_int_equal(
+        fusion_store_user_name(f->store, alice, small, sizeof(small), NULL),
+        FUSION_ERR_LIMIT);
+    assert_int_equal(fusion_store_user_name(f->store, alice, small, 0, NULL),
+                     FUSION_ERR_LIMIT);
+    assert_int_equal(fusion_store_user_name(f->store, alice, name, 6, NULL),
+                     FUSION_OK);
+    assert_string_equal(name, "alice");
+
+    /* Disabled users keep their names, for the logs. */
+    assert_int_equal(
+        fusion_store_user_set_disabled(f->store, "alice", true, NULL),
+        FUSION_OK);
+    assert_int_equal(
+        fusion_store_user_name(f->store, alice, name, sizeof(name), NULL),
+        FUSION_OK);
+    assert_int_equal(
+        fusion_store_user_name(f->store, alice + 1, name, sizeof(name), NULL),
+        FUSION_ERR_NOTFOUND);
+}
+
 /* Grants and groups */
 
 static void
@@ -592,15 +815,15 @@ test_migration_from_schema_2_keeps_data(void **state)
     f->store = NULL;
     exec_sql(f->path, "DROP TABLE users; DROP TABLE tokens;"
                       " DROP TABLE user_groups; DROP TABLE group_members;"
-                      " DROP TABLE grants; PRAGMA user_version = 2;");
+                      " DROP TABLE grants; DROP TABLE taxii_status;"
+                      " DROP TABLE totals; PRAGMA user_version = 2;");
     assert_int_equal(
         fusion_store_open(f->path, FUSION_STORE_READONLY, &f->store, NULL),
         FUSION_ERR_UNSUPPORTED);
     assert_int_equal(fusion_store_open(f->path, 0, &f->store, NULL), FUSION_OK);
     assert_int_equal(fusion_store_stats(f->store, &st, NULL, NULL, NULL),
                      FUSION_OK);
-    assert_int_equal(st.schema_version, 3);
-    assert_int_equal(fusion_store_schema_version(), 3);
+    assert_int_equal(st.schema_version, fusion_store_schema_version());
     assert_int_equal(
         fusion_store_collection_list(f->store, count_coll, &n, NULL),
         FUSION_OK);
@@ -649,6 +872,12 @@ main(void)
         T(test_token_expired),
         T(test_token_disabled_user),
         T(test_token_list),
+        T(test_token_active),
+        T(test_token_active_expiry),
+        T(test_token_active_disabled_user),
+        T(test_user_stamp_follows_password),
+        T(test_user_stamp_unknown_or_disabled),
+        T(test_user_name),
         T(test_grant_direct),
         T(test_grant_via_group),
         T(test_can_matrix),

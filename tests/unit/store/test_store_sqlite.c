@@ -1305,6 +1305,238 @@ test_stats_counts(void **state)
     assert_int_equal(tc.count[2], 1);
 }
 
+/* Totals */
+
+static void
+assert_totals(struct fusion_store *store, uint64_t objects, uint64_t versions)
+{
+    uint64_t o = 99, v = 99;
+
+    assert_int_equal(fusion_store_totals(store, &o, &v, NULL), FUSION_OK);
+    assert_int_equal(o, objects);
+    assert_int_equal(v, versions);
+}
+
+/* The totals agree with what stats counts, row by row. */
+static void
+assert_totals_match_stats(struct fusion_store *store)
+{
+    struct fusion_store_stats st;
+
+    assert_int_equal(fusion_store_stats(store, &st, NULL, NULL, NULL),
+                     FUSION_OK);
+    assert_totals(store, st.objects, st.versions);
+}
+
+static void
+test_totals_follow_puts(void **state)
+{
+    struct fixture *f = *state;
+    struct fusion_store_object revoked = make_obj(ID_C, V2, "{\"r\":1}");
+    struct fusion_store_object after = make_obj(ID_C, V3, "{\"r\":2}");
+    struct fusion_store_object conflict = make_obj(ID_A, V1, "{\"x\":9}");
+    struct fusion_store_object dup = make_obj(ID_A, V1, "{\"a\":1}");
+
+    assert_totals(f->store, 0, 0);
+    revoked.revoked = true;
+    assert_int_equal(fusion_store_begin(f->store, &src_file, NULL), FUSION_OK);
+    put_json(f->store, ID_A, V1, "{\"a\":1}");
+    put_json(f->store, ID_A, V3, "{\"a\":3}");
+    put_json(f->store, ID_A, V2, "{\"a\":2}"); /* late: history */
+    put_json(f->store, ID_B, V1, "{\"b\":1}");
+    put_json(f->store, ID_C, V1, "{\"c\":1}");
+    assert_int_equal(put_ok(f->store, &revoked), FUSION_STORE_NEW_VERSION);
+    assert_int_equal(put_ok(f->store, &after), FUSION_STORE_REVOKED);
+    assert_int_equal(put_ok(f->store, &dup), FUSION_STORE_DUPLICATE);
+    assert_int_equal(put_ok(f->store, &conflict), FUSION_STORE_CONFLICT);
+    put_json(f->store, ID_D, 0, "{\"d\":1}");
+    /* What the open transaction put counts from its commit on. */
+    assert_totals(f->store, 0, 0);
+    assert_int_equal(fusion_store_commit(f->store, NULL), FUSION_OK);
+    assert_totals(f->store, 4, 7);
+    assert_totals_match_stats(f->store);
+
+    /* Another handle sees the same committed counts. */
+    fusion_store_close(f->store);
+    assert_int_equal(
+        fusion_store_open(f->path, FUSION_STORE_READONLY, &f->store, NULL),
+        FUSION_OK);
+    assert_totals(f->store, 4, 7);
+}
+
+static void
+test_totals_rollback_counts_nothing(void **state)
+{
+    struct fixture *f = *state;
+
+    assert_int_equal(fusion_store_begin(f->store, &src_file, NULL), FUSION_OK);
+    put_json(f->store, ID_A, V1, "{\"a\":1}");
+    assert_int_equal(fusion_store_commit(f->store, NULL), FUSION_OK);
+    assert_int_equal(fusion_store_begin(f->store, &src_file, NULL), FUSION_OK);
+    put_json(f->store, ID_A, V2, "{\"a\":2}");
+    put_json(f->store, ID_B, V1, "{\"b\":1}");
+    fusion_store_rollback(f->store);
+    assert_totals(f->store, 1, 1);
+
+    /* The counts of a rolled back transaction do not reach the next. */
+    assert_int_equal(fusion_store_begin(f->store, &src_file, NULL), FUSION_OK);
+    put_json(f->store, ID_C, V1, "{\"c\":1}");
+    assert_int_equal(fusion_store_commit(f->store, NULL), FUSION_OK);
+    assert_totals(f->store, 2, 2);
+    assert_totals_match_stats(f->store);
+}
+
+/*
+ * SQLite ends a transaction by itself after some failures; a commit
+ * then must not count what went with it.
+ */
+static void
+test_totals_commit_after_lost_transaction(void **state)
+{
+    struct fixture *f = *state;
+
+    assert_int_equal(fusion_store_begin(f->store, &src_file, NULL), FUSION_OK);
+    put_json(f->store, ID_A, V1, "{\"a\":1}");
+    assert_int_equal(sqlite3_exec(f->store->db, "ROLLBACK", NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(fusion_store_commit(f->store, NULL), FUSION_ERR_DB);
+    assert_totals(f->store, 0, 0);
+    assert_totals_match_stats(f->store);
+}
+
+static void
+test_totals_missing_row_db_error(void **state)
+{
+    struct fixture *f = *state;
+    struct fusion_error err;
+    uint64_t o, v;
+
+    exec_sql(f->path, "DELETE FROM totals");
+    assert_int_equal(fusion_store_totals(f->store, &o, &v, &err),
+                     FUSION_ERR_DB);
+    assert_non_null(strstr(err.message, "totals"));
+}
+
+/* Schema version 4 */
+
+static void
+test_schema_migrate_v3_to_v4_keeps_data(void **state)
+{
+    struct fixture *f = *state;
+    struct fusion_store *ro = NULL;
+    struct fusion_store_stats st;
+    struct rows rows;
+    int version = 0;
+    sqlite3 *db;
+
+    assert_int_equal(fusion_store_begin(f->store, &src_file, NULL), FUSION_OK);
+    put_json(f->store, ID_A, V2, "{\"a\":2}");
+    put_json(f->store, ID_A, V1, "{\"a\":1}");
+    put_json(f->store, ID_B, V1, "{\"b\":1}");
+    put_json(f->store, ID_D, 0, "{\"d\":1}");
+    assert_int_equal(fusion_store_commit(f->store, NULL), FUSION_OK);
+    fusion_store_close(f->store);
+    f->store = NULL;
+    /* What a version 3 store holds: steps 1 to 3. */
+    exec_sql(f->path, "DROP TABLE taxii_status; DROP TABLE totals;"
+                      " PRAGMA user_version = 3;");
+    assert_int_equal(
+        fusion_store_open(f->path, FUSION_STORE_READONLY, &ro, NULL),
+        FUSION_ERR_UNSUPPORTED);
+
+    assert_int_equal(fusion_store_open(f->path, 0, &f->store, NULL), FUSION_OK);
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(store_schema_read_version(db, &version, NULL), FUSION_OK);
+    sqlite3_close(db);
+    assert_int_equal(version, 4);
+    /* The totals start from what the store held. */
+    assert_totals(f->store, 3, 4);
+    assert_totals_match_stats(f->store);
+    memset(&rows, 0, sizeof(rows));
+    assert_int_equal(
+        fusion_store_get(f->store, ID_A, true, collect, &rows, NULL),
+        FUSION_OK);
+    assert_int_equal(rows.n, 2);
+    assert_string_equal(rows.json[1], "{\"a\":2}");
+    assert_true(rows.current[1]);
+
+    assert_int_equal(fusion_store_begin(f->store, &src_file, NULL), FUSION_OK);
+    put_json(f->store, ID_C, V1, "{\"c\":1}");
+    assert_int_equal(fusion_store_commit(f->store, NULL), FUSION_OK);
+    assert_totals(f->store, 4, 5);
+    assert_int_equal(fusion_store_stats(f->store, &st, NULL, NULL, NULL),
+                     FUSION_OK);
+    assert_int_equal(st.schema_version, 4);
+}
+
+static void
+test_schema_steps_keep_version_3(void **state)
+{
+    const struct store_step *steps;
+    size_t n;
+
+    (void)state;
+    steps = store_schema_steps(&n);
+    assert_true(n >= 4);
+    assert_int_equal(steps[2].version, 3);
+    assert_null(strstr(steps[2].sql, "taxii_status"));
+    assert_non_null(strstr(steps[3].sql, "taxii_status"));
+    assert_non_null(strstr(steps[3].sql, "totals"));
+}
+
+/* Cache size */
+
+static int64_t
+pragma_int(struct fusion_store *store, const char *sql)
+{
+    sqlite3_stmt *stmt;
+    int64_t value;
+
+    assert_int_equal(sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    value = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return value;
+}
+
+static void
+test_cache_size_set_per_handle(void **state)
+{
+    struct fixture *f = *state;
+    struct fusion_store *other = NULL;
+    struct rows rows;
+
+    /* The default suits bulk imports: 256 MiB, and no memory map. */
+    assert_int_equal(pragma_int(f->store, "PRAGMA cache_size"), -262144);
+    assert_int_equal(pragma_int(f->store, "PRAGMA mmap_size"), 0);
+
+    fusion_store_set_cache_size(f->store, 8u << 20);
+    assert_int_equal(pragma_int(f->store, "PRAGMA cache_size"), -8192);
+    fusion_store_set_cache_size(f->store, 100000);
+    assert_int_equal(pragma_int(f->store, "PRAGMA cache_size"), -97);
+    fusion_store_set_cache_size(f->store, 0);
+    assert_int_equal(pragma_int(f->store, "PRAGMA cache_size"), -64);
+    fusion_store_set_cache_size(f->store, SIZE_MAX);
+    assert_int_equal(pragma_int(f->store, "PRAGMA cache_size"), -INT32_MAX);
+
+    /* Per handle: another one keeps the default. */
+    assert_int_equal(fusion_store_open(f->path, 0, &other, NULL), FUSION_OK);
+    assert_int_equal(pragma_int(other, "PRAGMA cache_size"), -262144);
+    fusion_store_close(other);
+
+    /* A small cache still serves every read. */
+    fusion_store_set_cache_size(f->store, 0);
+    assert_int_equal(fusion_store_begin(f->store, &src_file, NULL), FUSION_OK);
+    put_json(f->store, ID_A, V1, "{\"a\":1}");
+    assert_int_equal(fusion_store_commit(f->store, NULL), FUSION_OK);
+    memset(&rows, 0, sizeof(rows));
+    assert_int_equal(
+        fusion_store_get(f->store, ID_A, false, collect, &rows, NULL),
+        FUSION_OK);
+    assert_int_equal(rows.n, 1);
+}
+
 /* Out of memory */
 
 static enum fusion_err
@@ -1416,6 +1648,13 @@ main(void)
         T(test_provenance_without_source),
         T(test_id_hash_collision_keeps_ids_apart),
         T(test_stats_counts),
+        T(test_totals_follow_puts),
+        T(test_totals_rollback_counts_nothing),
+        T(test_totals_commit_after_lost_transaction),
+        T(test_totals_missing_row_db_error),
+        T(test_schema_migrate_v3_to_v4_keeps_data),
+        T(test_schema_steps_keep_version_3),
+        T(test_cache_size_set_per_handle),
         T(test_store_alloc_failure_sweep),
     };
 

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* TAXII collections in the store: schema 2, membership, the object query. */
+/*
+ * TAXII collections in the store: schema 2, membership, the object
+ * query and deletion from a collection.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -205,6 +208,7 @@ test_schema_migrate_v1_to_v2_keeps_data(void **state)
                       "DROP TABLE users; DROP TABLE tokens;"
                       "DROP TABLE user_groups; DROP TABLE group_members;"
                       "DROP TABLE grants;"
+                      "DROP TABLE taxii_status; DROP TABLE totals;"
                       "PRAGMA user_version = 1;");
     assert_int_equal(
         fusion_store_open(f->path, FUSION_STORE_READONLY, &f->store, NULL),
@@ -1078,14 +1082,12 @@ struct plan {
 };
 
 static void
-explain(struct fusion_store *store, struct plan *p)
+explain_sql(struct fusion_store *store, const char *query, struct plan *p)
 {
     char sql[8192];
     sqlite3_stmt *stmt;
 
-    assert_non_null(store->taxii_stmt);
-    snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s",
-             sqlite3_sql(store->taxii_stmt));
+    snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s", query);
     assert_int_equal(sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL),
                      SQLITE_OK);
     p->text[0] = '\0';
@@ -1096,6 +1098,13 @@ explain(struct fusion_store *store, struct plan *p)
                  (const char *)sqlite3_column_text(stmt, 3));
     }
     sqlite3_finalize(stmt);
+}
+
+static void
+explain(struct fusion_store *store, struct plan *p)
+{
+    assert_non_null(store->taxii_stmt);
+    explain_sql(store, sqlite3_sql(store->taxii_stmt), p);
 }
 
 static void
@@ -1153,6 +1162,357 @@ test_query_callback_stop_returned(void **state)
     assert_int_equal(calls, 1);
 }
 
+/* Deleting from a collection (TAXII 2.1 section 5.7) */
+
+static uint64_t
+delete_ok(struct fusion_store *store, const char *coll, const char *id,
+          const struct fusion_store_taxii_query *q)
+{
+    uint64_t removed = 99;
+    struct fusion_error err;
+
+    if (fusion_store_collection_delete(store, coll, id, q, &removed, &err))
+        fail_msg("collection delete: %s", err.message);
+    return removed;
+}
+
+/* The versions of id in coll, all of them, in collection order. */
+static size_t
+versions_in(struct fusion_store *store, const char *coll, const char *id,
+            struct rows *rows)
+{
+    const char *const ids[] = { id };
+    struct fusion_store_taxii_query q = {
+        .ids = ids, .nids = 1, .versions = FUSION_STORE_VERSION_ALL
+    };
+
+    return query(store, coll, &q, rows).count;
+}
+
+static void
+test_delete_last_by_default(void **state)
+{
+    struct fixture *f = *state;
+    struct fusion_store_taxii_query q = { 0 };
+    struct fusion_store_stats st;
+    struct rows rows;
+
+    fill_versions(f->store);
+    /* Last of V2, V1, V3 in COLL_1 is V3: it alone goes. */
+    assert_int_equal(delete_ok(f->store, COLL_1, ID_A, NULL), 1);
+    assert_int_equal(versions_in(f->store, COLL_1, ID_A, &rows), 2);
+    assert_int_equal(rows.version[0], V2);
+    assert_int_equal(rows.version[1], V1);
+
+    /* The version before it is now the collection's last. */
+    assert_int_equal(query_count(f->store, &q, &rows), 3);
+    assert_string_equal(rows.id[0], ID_A);
+    assert_int_equal(rows.version[0], V2);
+
+    /* Again: V2 goes from COLL_1, and V1 is left as last. */
+    assert_int_equal(delete_ok(f->store, COLL_1, ID_A, &q), 1);
+    assert_int_equal(query_count(f->store, &q, &rows), 3);
+    assert_string_equal(rows.id[0], ID_A);
+    assert_int_equal(rows.version[0], V1);
+
+    /* COLL_2 keeps its V2, and the store every version. */
+    assert_int_equal(versions_in(f->store, COLL_2, ID_A, &rows), 1);
+    assert_int_equal(rows.version[0], V2);
+    assert_int_equal(fusion_store_stats(f->store, &st, NULL, NULL, NULL),
+                     FUSION_OK);
+    assert_int_equal(st.versions, 5);
+    assert_int_equal(st.objects, 3);
+}
+
+static void
+test_delete_first_all_and_times(void **state)
+{
+    struct fixture *f = *state;
+    static const int64_t times[] = { V3, V2 };
+    struct fusion_store_taxii_query q = { .versions =
+                                              FUSION_STORE_VERSION_FIRST };
+    struct rows rows;
+
+    fill_versions(f->store);
+    assert_int_equal(delete_ok(f->store, COLL_1, ID_A, &q), 1);
+    assert_int_equal(versions_in(f->store, COLL_1, ID_A, &rows), 2);
+    assert_int_equal(rows.version[0], V2);
+    assert_int_equal(rows.version[1], V3);
+
+    /* Exact times: only those present count. */
+    q.versions = 0;
+    q.version_times = times;
+    q.nversion_times = 1;
+    assert_int_equal(delete_ok(f->store, COLL_1, ID_A, &q), 1);
+    assert_int_equal(delete_ok(f->store, COLL_1, ID_A, &q), 0);
+    assert_int_equal(versions_in(f->store, COLL_1, ID_A, &rows), 1);
+    assert_int_equal(rows.version[0], V2);
+
+    /* ALL from COLL_2; COLL_1 keeps its V2. */
+    q.versions = FUSION_STORE_VERSION_ALL;
+    q.nversion_times = 0;
+    assert_int_equal(delete_ok(f->store, COLL_2, ID_A, &q), 1);
+    assert_int_equal(versions_in(f->store, COLL_2, ID_A, &rows), 0);
+    assert_int_equal(versions_in(f->store, COLL_1, ID_A, &rows), 1);
+    assert_int_equal(rows.version[0], V2);
+
+    /* Several versions at once, and an SCO's one version. */
+    put1(f->store, ID_A, V1, in_c1, 1);
+    put1(f->store, ID_A, V3, in_c1, 1);
+    q.version_times = times;
+    q.nversion_times = 2;
+    q.versions = FUSION_STORE_VERSION_FIRST;
+    assert_int_equal(delete_ok(f->store, COLL_1, ID_A, &q), 3);
+    assert_int_equal(versions_in(f->store, COLL_1, ID_A, &rows), 0);
+    assert_int_equal(delete_ok(f->store, COLL_1, ID_D, NULL), 1);
+    assert_int_equal(versions_in(f->store, COLL_1, ID_D, &rows), 0);
+}
+
+static void
+test_delete_spec_versions(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const s20[] = { "2.0" };
+    struct fusion_store_taxii_query q = { 0 };
+    struct rows rows;
+
+    fill_specs(f->store);
+    /* By default the latest spec_version: ID_A's one 2.1 version. */
+    assert_int_equal(delete_ok(f->store, COLL_1, ID_A, &q), 1);
+    assert_int_equal(versions_in(f->store, COLL_1, ID_A, &rows), 2);
+    assert_string_equal(rows.spec[0], "2.0");
+    assert_string_equal(rows.spec[1], "2.0");
+    /* Then the 2.0 versions are the latest, and V3 is their last. */
+    assert_int_equal(query_count(f->store, &q, &rows), 2);
+    assert_int_equal(rows.version[0], V3);
+
+    q.spec_versions = s20;
+    q.nspec_versions = 1;
+    q.versions = FUSION_STORE_VERSION_ALL;
+    assert_int_equal(delete_ok(f->store, COLL_1, ID_A, &q), 2);
+    assert_int_equal(versions_in(f->store, COLL_1, ID_A, &rows), 0);
+    assert_int_equal(versions_in(f->store, COLL_1, ID_B, &rows), 1);
+}
+
+static void
+test_delete_nothing_matched(void **state)
+{
+    struct fixture *f = *state;
+    static const int64_t times[] = { V3 };
+    struct fusion_store_taxii_query q = { .version_times = times,
+                                          .nversion_times = 1 };
+    uint64_t removed = 99;
+
+    put1(f->store, ID_A, V1, in_c1, 1);
+    put1(f->store, ID_B, V1, in_c2, 1);
+    assert_int_equal(delete_ok(f->store, COLL_1, ID_C, NULL), 0);
+    assert_int_equal(delete_ok(f->store, COLL_1, ID_B, NULL), 0);
+    assert_int_equal(delete_ok(f->store, COLL_1, ID_A, &q), 0);
+    /* removed may be NULL */
+    assert_int_equal(
+        fusion_store_collection_delete(f->store, "one", ID_A, NULL, NULL, NULL),
+        FUSION_OK);
+    assert_int_equal(fusion_store_collection_delete(f->store, "one", ID_A, NULL,
+                                                    &removed, NULL),
+                     FUSION_OK);
+    assert_int_equal(removed, 0);
+}
+
+/* Only the version fields of the query apply. */
+static void
+test_delete_ignores_other_fields(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const types[] = { "malware" };
+    static const char *const ids[] = { ID_B };
+    struct fusion_store_taxii_query q = { .added_after = INT64_MAX - 1,
+                                          .next = INT64_MAX - 1,
+                                          .limit = 1,
+                                          .types = types,
+                                          .ntypes = 1,
+                                          .ids = ids,
+                                          .nids = 1 };
+    struct rows rows;
+
+    put1(f->store, ID_A, V1, in_c1, 1);
+    put1(f->store, ID_B, V1, in_c1, 1);
+    assert_int_equal(delete_ok(f->store, COLL_1, ID_A, &q), 1);
+    assert_int_equal(versions_in(f->store, COLL_1, ID_A, &rows), 0);
+    assert_int_equal(versions_in(f->store, COLL_1, ID_B, &rows), 1);
+}
+
+static void
+test_delete_errors(void **state)
+{
+    struct fixture *f = *state;
+    struct fusion_store_taxii_query bad = {
+        .versions = FUSION_STORE_VERSION_ALL | FUSION_STORE_VERSION_LAST
+    };
+    static const char *const null_spec[] = { NULL };
+    struct fusion_store_taxii_query bad_spec = { .spec_versions = null_spec,
+                                                 .nspec_versions = 1 };
+    struct fusion_store *ro = NULL;
+    uint64_t removed = 99;
+    struct rows rows;
+
+    put1(f->store, ID_A, V1, in_c1, 1);
+    assert_int_equal(fusion_store_collection_delete(f->store, COLL_3, ID_A,
+                                                    NULL, &removed, NULL),
+                     FUSION_ERR_NOTFOUND);
+    assert_int_equal(fusion_store_collection_delete(f->store, COLL_1, ID_A,
+                                                    &bad, &removed, NULL),
+                     FUSION_ERR_INVALID);
+    assert_int_equal(fusion_store_collection_delete(f->store, COLL_1, ID_A,
+                                                    &bad_spec, &removed, NULL),
+                     FUSION_ERR_INVALID);
+    assert_int_equal(removed, 99);
+
+    assert_int_equal(
+        fusion_store_open(f->path, FUSION_STORE_READONLY, &ro, NULL),
+        FUSION_OK);
+    assert_int_equal(
+        fusion_store_collection_delete(ro, COLL_1, ID_A, NULL, &removed, NULL),
+        FUSION_ERR_INVALID);
+    fusion_store_close(ro);
+    assert_int_equal(versions_in(f->store, COLL_1, ID_A, &rows), 1);
+}
+
+static void
+test_delete_in_open_transaction(void **state)
+{
+    struct fixture *f = *state;
+    struct rows rows;
+
+    put1(f->store, ID_A, V1, in_c1, 1);
+    put1(f->store, ID_B, V1, in_c1, 1);
+    assert_int_equal(fusion_store_begin(f->store, NULL, NULL), FUSION_OK);
+    assert_int_equal(delete_ok(f->store, COLL_1, ID_A, NULL), 1);
+    fusion_store_rollback(f->store);
+    assert_int_equal(versions_in(f->store, COLL_1, ID_A, &rows), 1);
+
+    assert_int_equal(fusion_store_begin(f->store, NULL, NULL), FUSION_OK);
+    assert_int_equal(delete_ok(f->store, COLL_1, ID_A, NULL), 1);
+    assert_int_equal(delete_ok(f->store, COLL_1, ID_B, NULL), 1);
+    assert_int_equal(fusion_store_commit(f->store, NULL), FUSION_OK);
+    assert_int_equal(
+        query_count(f->store, &(struct fusion_store_taxii_query){ 0 }, &rows),
+        0);
+}
+
+/*
+ * A deleted membership may hold the largest date_added handed out (here
+ * one far ahead of the clock); values handed out later, by another
+ * handle too, stay larger, so a cursor at the deleted value skips none.
+ */
+static void
+test_delete_keeps_date_added_growing(void **state)
+{
+    struct fixture *f = *state;
+    struct fusion_store_taxii_query q = { 0 };
+    int64_t ahead = INT64_C(4000000000000000000);
+    char sql[256];
+    struct rows rows;
+
+    put1(f->store, ID_A, V1, in_c1, 1);
+    put1(f->store, ID_A, V1, in_c2, 1);
+    snprintf(sql, sizeof(sql),
+             "UPDATE collection_objects SET date_added = %lld"
+             " WHERE collection_id = 2",
+             (long long)ahead);
+    exec_sql(f->path, sql);
+    assert_int_equal(delete_ok(f->store, COLL_2, ID_A, NULL), 1);
+    fusion_store_close(f->store);
+    assert_int_equal(fusion_store_open(f->path, 0, &f->store, NULL), FUSION_OK);
+
+    put1(f->store, ID_B, V1, in_c2, 1);
+    q.next = ahead;
+    query(f->store, COLL_2, &q, &rows);
+    assert_int_equal(rows.n, 1);
+    assert_string_equal(rows.id[0], ID_B);
+
+    /* Removing a whole collection keeps the floor as well. */
+    snprintf(sql, sizeof(sql),
+             "UPDATE collection_objects SET date_added = %lld"
+             " WHERE collection_id = 2",
+             (long long)(ahead * 2));
+    exec_sql(f->path, sql);
+    assert_int_equal(fusion_store_collection_remove(f->store, COLL_2, NULL),
+                     FUSION_OK);
+    fusion_store_close(f->store);
+    assert_int_equal(fusion_store_open(f->path, 0, &f->store, NULL), FUSION_OK);
+    create_coll(f->store, COLL_2, NULL);
+    put1(f->store, ID_C, V1, in_c2, 1);
+    q.next = ahead * 2;
+    query(f->store, COLL_2, &q, &rows);
+    assert_int_equal(rows.n, 1);
+    assert_string_equal(rows.id[0], ID_C);
+}
+
+/* Catches the SQL of the collection delete as it runs. */
+static int
+catch_delete(unsigned type, void *ctx, void *stmt, void *unused)
+{
+    const char *sql = sqlite3_sql(stmt);
+
+    (void)type;
+    (void)unused;
+    if (strncmp(sql, "DELETE FROM collection_objects", 30) == 0)
+        snprintf(ctx, 8192, "%s", sql);
+    return 0;
+}
+
+static void
+test_delete_plan_uses_indexes(void **state)
+{
+    struct fixture *f = *state;
+    static char sql[8192];
+    struct plan p;
+
+    put_many(f->store, 0, 10);
+    sql[0] = '\0';
+    sqlite3_trace_v2(f->store->db, SQLITE_TRACE_STMT, catch_delete, sql);
+    assert_int_equal(
+        delete_ok(f->store, COLL_1,
+                  "indicator--00000000-0000-4000-8000-000000000003", NULL),
+        1);
+    sqlite3_trace_v2(f->store->db, 0, NULL, NULL);
+    assert_non_null(strstr(sql, "DELETE"));
+    explain_sql(f->store, sql, &p);
+    /* The selection is made whole first, then each row goes by its key. */
+    assert_non_null(strstr(p.text, "LIST SUBQUERY"));
+    assert_non_null(strstr(p.text, "SEARCH collection_objects USING PRIMARY "
+                                   "KEY (collection_id=? AND date_added=?)"));
+    assert_non_null(strstr(p.text, "SEARCH o USING INDEX objects_id"));
+    assert_null(strstr(p.text, "SCAN"));
+}
+
+/* Every allocation that fails leaves the collection as it was. */
+static void
+test_delete_alloc_failure_sweep(void **state)
+{
+    struct fixture *f = *state;
+    uint64_t removed = 0;
+    struct rows rows;
+    enum fusion_err rc;
+
+    put1(f->store, ID_A, V1, in_c1, 1);
+    for (long n = 0; n < 100; n++) {
+        fusion_alloc_fail_after(n);
+        rc = fusion_store_collection_delete(f->store, COLL_1, ID_A, NULL,
+                                            &removed, NULL);
+        if (!fusion_alloc_has_failed()) {
+            fusion_alloc_fail_after(-1);
+            assert_int_equal(rc, FUSION_OK);
+            assert_int_equal(removed, 1);
+            return;
+        }
+        fusion_alloc_fail_after(-1);
+        assert_int_equal(rc, FUSION_ERR_NOMEM);
+        assert_int_equal(versions_in(f->store, COLL_1, ID_A, &rows), 1);
+    }
+    fail_msg("the sweep did not reach a run without failures");
+}
+
 int
 main(void)
 {
@@ -1197,6 +1557,16 @@ main(void)
         T(test_query_paging_stable_under_inserts),
         T(test_query_plan_uses_indexes),
         T(test_query_callback_stop_returned),
+        T(test_delete_last_by_default),
+        T(test_delete_first_all_and_times),
+        T(test_delete_spec_versions),
+        T(test_delete_nothing_matched),
+        T(test_delete_ignores_other_fields),
+        T(test_delete_errors),
+        T(test_delete_in_open_transaction),
+        T(test_delete_keeps_date_added_growing),
+        T(test_delete_plan_uses_indexes),
+        T(test_delete_alloc_failure_sweep),
 #undef T
     };
 
