@@ -109,9 +109,13 @@ fusion_http_server_route(struct fusion_http_server *server, const char *method,
                          void *ctx, struct fusion_error *err);
 
 /*
- * Binds and starts serving on the worker threads. Errors: FUSION_ERR_IO
- * when the address cannot be bound or the daemon does not start,
- * FUSION_ERR_INVALID when already started.
+ * Binds and starts serving on the worker threads: a pool of
+ * cfg->threads workers, each with its own epoll event loop (the best
+ * poller available where there is no epoll), accepting on the one
+ * listening socket. Handlers run on these workers, so a handler that
+ * blocks holds up the other connections of its worker. Errors:
+ * FUSION_ERR_IO when the address cannot be bound or the daemon does not
+ * start, FUSION_ERR_INVALID when already started, FUSION_ERR_NOMEM.
  */
 FUSION_NODISCARD enum fusion_err
 fusion_http_server_start(struct fusion_http_server *server,
@@ -132,6 +136,46 @@ void fusion_http_server_stop(struct fusion_http_server *server);
 
 /* The same as fusion_http_server_stop, for servers never started. */
 void fusion_http_server_free(struct fusion_http_server *server);
+
+/*
+ * Metrics
+ */
+
+/* The Content-Type of a response carrying fusion_http_server_metrics. */
+#define FUSION_HTTP_METRICS_CONTENT_TYPE \
+    "text/plain; version=0.0.4; charset=utf-8"
+
+/*
+ * Appends the server's metrics to out in the Prometheus text exposition
+ * format, version 0.0.4 (serve it with FUSION_HTTP_METRICS_CONTENT_TYPE):
+ *
+ *   fusion_http_requests_total{route,method,code}         counter
+ *   fusion_http_request_duration_seconds{route,method,le} histogram
+ *   fusion_http_response_bytes_total{route,method}        counter
+ *   fusion_http_requests_in_flight                        gauge
+ *   fusion_http_connections_open                          gauge
+ *   fusion_http_connections_total                         counter
+ *
+ * route is the pattern given to fusion_http_server_route, never the
+ * path sent, and "none" for requests that matched no route (404, 405,
+ * and 400 for a malformed query string, which is checked first); the
+ * method of such a request is one of GET, HEAD, POST, PUT, DELETE,
+ * PATCH, OPTIONS or "other", so clients cannot add series. A request
+ * counts once its response is queued; its duration runs from the end of
+ * its headers to then, and the bytes are those of the response body.
+ * Counters start at zero with each start.
+ *
+ * Thread-safe: call it from a handler (pass the server as the route's
+ * ctx) or any other thread while requests run. The counters are read
+ * without a lock; only the in-flight count is taken under the short lock
+ * requests hold on arrival and completion. Not during
+ * fusion_http_server_start or _stop.
+ * Errors: FUSION_ERR_LIMIT past out's cap, FUSION_ERR_NOMEM; then out
+ * is left as it was.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_http_server_metrics(struct fusion_http_server *server,
+                           struct fusion_buf *out);
 
 /*
  * Request, for handlers. Every returned pointer is borrowed from the
@@ -186,6 +230,15 @@ const char *fusion_http_request_id(const struct fusion_http_request *req);
  * the request; it is released when the response has been sent.
  */
 struct fusion_arena *fusion_http_request_arena(struct fusion_http_request *req);
+
+/*
+ * Names the account req was authenticated as, for the user field of its
+ * access-log line (otherwise "-"). name is copied into the request's
+ * arena; NULL clears it. Pass an account name, never a secret: the line
+ * is written at info level.
+ */
+void fusion_http_request_set_user(struct fusion_http_request *req,
+                                  const char *name);
 
 /*
  * Response, for handlers.

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 
 #include "http/http.h"
@@ -18,6 +19,8 @@ struct http_seg {
 
 struct http_route {
     char *method;
+    /* the pattern as given, the route label of the metrics */
+    char *pattern;
     struct http_seg *segs;
     size_t nsegs;
     fusion_http_handler_fn fn;
@@ -57,11 +60,32 @@ struct fusion_http_request {
     struct fusion_http_response resp;
     char id[FUSION_UUID_LEN + 1];
     char peer[INET6_ADDRSTRLEN];
+    /* arrival on the monotonic clock */
     int64_t start_ns;
+    /* the authenticated account, for the access log; NULL if none */
+    const char *user;
     /* status and body length actually queued, for the access log */
     unsigned sent_status;
     size_t sent_bytes;
     bool responded;
+};
+
+/* Latency buckets, the last being +Inf; status codes counted, 100 to 599. */
+#define HTTP_BUCKETS     15
+#define HTTP_STATUS_MIN  100
+#define HTTP_STATUS_SPAN 500
+
+/*
+ * Counters of one route, or of the requests with one method that matched
+ * no route. Workers add to them and the metrics writer reads them with
+ * relaxed atomics: no lock on the request path. Buckets are not
+ * cumulative here; the writer sums them.
+ */
+struct http_stats {
+    _Atomic uint64_t by_status[HTTP_STATUS_SPAN];
+    _Atomic uint64_t buckets[HTTP_BUCKETS];
+    _Atomic uint64_t sum_ns;
+    _Atomic uint64_t bytes;
 };
 
 struct fusion_http_server {
@@ -80,6 +104,15 @@ struct fusion_http_server {
     pthread_mutex_t lock;
     pthread_cond_t idle;
     size_t active;
+    /*
+     * One entry per route, in route order, then one per method of
+     * requests that matched no route; set before the daemon starts and
+     * read-only while it runs.
+     */
+    struct http_stats *stats;
+    size_t nstats;
+    _Atomic uint64_t conns_open;
+    _Atomic uint64_t conns_total;
 };
 
 /* Outcome of looking a request up in the route table. */
@@ -116,5 +149,27 @@ FUSION_NODISCARD enum fusion_err http_decode(const char *s, size_t len,
 
 /* Empties a response's headers and body and forgets its status. */
 void http_response_reset(struct fusion_http_response *resp);
+
+/*
+ * Allocates zeroed counters for the routes added so far, replacing any
+ * from an earlier start. FUSION_ERR_NOMEM.
+ */
+FUSION_NODISCARD enum fusion_err
+http_metrics_start(struct fusion_http_server *srv);
+
+/* Frees the counters; only once the daemon has stopped. */
+void http_metrics_release(struct fusion_http_server *srv);
+
+/*
+ * Counts a queued response of req: status, body bytes and the time from
+ * arrival to queueing. Any worker thread; lock-free.
+ */
+void http_metrics_record(const struct fusion_http_request *req, unsigned status,
+                         size_t bytes, int64_t elapsed_ns);
+
+/* libmicrohttpd's connection callback: opened and closed connections. */
+void http_metrics_on_connection(void *cls, struct MHD_Connection *conn,
+                                void **socket_context,
+                                enum MHD_ConnectionNotificationCode toe);
 
 #endif

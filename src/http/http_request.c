@@ -101,6 +101,12 @@ fusion_http_request_arena(struct fusion_http_request *req)
 }
 
 void
+fusion_http_request_set_user(struct fusion_http_request *req, const char *name)
+{
+    req->user = name ? fusion_arena_strdup(&req->arena, name) : NULL;
+}
+
+void
 fusion_http_response_set_status(struct fusion_http_response *resp,
                                 unsigned status)
 {

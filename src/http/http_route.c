@@ -137,8 +137,9 @@ http_route_parse(struct http_route *route, const char *method,
             pattern ? pattern : "(null)");
     route->nsegs = count_segments(pattern);
     route->method = fusion_strdup(method);
+    route->pattern = fusion_strdup(pattern);
     route->segs = fusion_calloc(route->nsegs, sizeof(*route->segs));
-    if (!route->method || !route->segs) {
+    if (!route->method || !route->pattern || !route->segs) {
         rc = fusion_error_set(err, FUSION_ERR_NOMEM, "out of memory");
         goto out;
     }
@@ -155,6 +156,7 @@ http_route_release(struct http_route *route)
     for (size_t i = 0; route->segs && i < route->nsegs; i++)
         fusion_free(route->segs[i].text);
     FUSION_FREE(route->segs);
+    FUSION_FREE(route->pattern);
     FUSION_FREE(route->method);
     route->nsegs = 0;
 }

@@ -22,6 +22,8 @@
  */
 #define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
+#define NS_PER_SEC 1000000000L
+
 static const char oom_body[] =
     "{\"title\": \"out of memory\", \"http_status\": \"500\"}";
 
@@ -160,6 +162,16 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
     FUSION_LOG(FUSION_LOG_DEBUG, "http", "mhd", msg);
 }
 
+/* Durations come from the monotonic clock, which wall-clock steps miss. */
+static int64_t
+mono_now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
+}
+
 static void
 set_peer(struct fusion_http_request *req)
 {
@@ -185,7 +197,7 @@ new_request(struct fusion_http_server *srv, struct MHD_Connection *conn)
         return NULL;
     req->server = srv;
     req->conn = conn;
-    req->start_ns = fusion_time_now_ns();
+    req->start_ns = mono_now_ns();
     fusion_arena_init(&req->arena, 0, srv->cfg.max_arena_bytes);
     fusion_buf_init(&req->body, srv->cfg.max_body_bytes);
     fusion_buf_init(&req->resp.body, srv->cfg.max_response_bytes);
@@ -215,18 +227,32 @@ free_request(struct fusion_http_request *req)
     pthread_mutex_unlock(&srv->lock);
 }
 
+/* Remembers what was queued for the access log and counts it. */
+static void
+note_queued(struct fusion_http_request *req, unsigned status, size_t bytes)
+{
+    req->sent_status = status;
+    req->sent_bytes = bytes;
+    http_metrics_record(req, status, bytes, mono_now_ns() - req->start_ns);
+}
+
+/* The last resort when memory runs out; req is NULL if it never existed. */
 static enum MHD_Result
-queue_oom(struct MHD_Connection *conn)
+queue_oom(struct fusion_http_request *req, struct MHD_Connection *conn)
 {
     struct MHD_Response *r;
     enum MHD_Result ok;
 
+    if (req)
+        req->responded = true;
     r = MHD_create_response_from_buffer(sizeof(oom_body) - 1, (void *)oom_body,
                                         MHD_RESPMEM_PERSISTENT);
     if (!r)
         return MHD_NO;
     ok = MHD_queue_response(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, r);
     MHD_destroy_response(r);
+    if (ok == MHD_YES && req)
+        note_queued(req, MHD_HTTP_INTERNAL_SERVER_ERROR, sizeof(oom_body) - 1);
     return ok;
 }
 
@@ -256,20 +282,18 @@ send_response(struct fusion_http_request *req)
     req->responded = true;
     data = fusion_buf_detach(&resp->body, &len);
     if (!data)
-        return queue_oom(req->conn);
+        return queue_oom(req, req->conn);
     r = MHD_create_response_from_buffer_with_free_callback(len, data,
                                                            fusion_free);
     if (!r) {
         fusion_free(data);
-        return queue_oom(req->conn);
+        return queue_oom(req, req->conn);
     }
     add_headers(r, req);
     ok = MHD_queue_response(req->conn, status, r);
     MHD_destroy_response(r);
-    if (ok == MHD_YES) {
-        req->sent_status = status;
-        req->sent_bytes = len;
-    }
+    if (ok == MHD_YES)
+        note_queued(req, status, len);
     return ok;
 }
 
@@ -299,9 +323,9 @@ respond_error(struct fusion_http_request *req, unsigned status,
     http_response_reset(resp);
     resp->status = status;
     if (write_error_body(req, status, title))
-        return queue_oom(req->conn);
+        return queue_oom(req, req->conn);
     if (allow && fusion_http_response_add_header(resp, "Allow", allow))
-        return queue_oom(req->conn);
+        return queue_oom(req, req->conn);
     return send_response(req);
 }
 
@@ -368,7 +392,7 @@ begin_request(struct fusion_http_server *srv, struct MHD_Connection *conn,
     const char *allow;
 
     if (!req)
-        return queue_oom(conn);
+        return queue_oom(NULL, conn);
     *con_cls = req;
     req->method = fusion_arena_strdup(&req->arena, method);
     req->path = fusion_arena_strdup(&req->arena, url);
@@ -464,20 +488,24 @@ log_access(const struct fusion_http_request *req,
     char status[16];
     char bytes[32];
     char ms[32];
-    int64_t elapsed = fusion_time_now_ns() - req->start_ns;
+    int64_t elapsed = mono_now_ns() - req->start_ns;
 
     if (!fusion_log_enabled(FUSION_LOG_INFO))
         return;
     snprintf(status, sizeof(status), "%u", req->sent_status);
     snprintf(bytes, sizeof(bytes), "%zu", req->sent_bytes);
     snprintf(ms, sizeof(ms), "%.3f", (double)elapsed / 1e6);
-    /* the path only: query values and headers may carry secrets */
+    /*
+     * The path only, never the query, headers or body: query values,
+     * the Authorization header and payloads may carry secrets.
+     */
     FUSION_LOG(FUSION_LOG_INFO, "http", "request",
                toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "request served"
                                                           : "request aborted",
                "req_id", req->id, "method", req->method ? req->method : "-",
                "path", req->path ? req->path : "-", "status", status, "bytes",
-               bytes, "duration_ms", ms, "peer", req->peer);
+               bytes, "duration_ms", ms, "peer", req->peer, "user",
+               req->user ? req->user : "-");
 }
 
 static void
@@ -590,12 +618,34 @@ fusion_http_server_route(struct fusion_http_server *server, const char *method,
     return FUSION_OK;
 }
 
+/*
+ * A pool of cfg->threads workers, each running its own event loop on
+ * epoll where the platform has it (every worker accepts on the shared
+ * listening socket and serves its connections to the end), else on the
+ * best poller libmicrohttpd finds. The ITC lets stop wake the workers.
+ * MHD_USE_INSECURE_TLS_EARLY_DATA stays off: TLS 1.3 0-RTT data can be
+ * replayed (RFC 8446 section 8).
+ */
+static unsigned
+daemon_flags(const struct fusion_http_server *srv)
+{
+    unsigned flags = MHD_USE_ITC | MHD_USE_ERROR_LOG;
+
+    if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
+        flags |= MHD_USE_EPOLL_INTERNAL_THREAD;
+    else
+        flags |= MHD_USE_AUTO_INTERNAL_THREAD;
+    if (srv->tls_cert)
+        flags |= MHD_USE_TLS;
+    if (srv->ipv6)
+        flags |= MHD_USE_IPv6;
+    return flags;
+}
+
 static struct MHD_Daemon *
 start_daemon(struct fusion_http_server *srv)
 {
     const struct fusion_http_config *cfg = &srv->cfg;
-    unsigned flags =
-        MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     struct MHD_OptionItem tls[] = {
         { MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert },
         { MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key },
@@ -603,21 +653,38 @@ start_daemon(struct fusion_http_server *srv)
         { MHD_OPTION_END, 0, NULL },
     };
 
-    if (srv->tls_cert)
-        flags |= MHD_USE_TLS;
-    else
+    if (!srv->tls_cert)
         tls[0].option = MHD_OPTION_END;
-    if (srv->ipv6)
-        flags |= MHD_USE_IPv6;
-    return MHD_start_daemon(flags, cfg->port, NULL, NULL, on_access, srv,
-                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&srv->addr,
-                            MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
-                            MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
-                            MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-                            MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, srv,
-                            MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
-                            MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+    /*
+     * The logger comes first so that it also gets the messages about the
+     * options after it; one worker is the daemon's own thread, no pool.
+     */
+    return MHD_start_daemon(
+        daemon_flags(srv), cfg->port, NULL, NULL, on_access, srv,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&srv->addr, MHD_OPTION_THREAD_POOL_SIZE,
+        cfg->threads > 1 ? cfg->threads : 0u, MHD_OPTION_CONNECTION_LIMIT,
+        cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, http_metrics_on_connection, srv,
+        MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, srv, MHD_OPTION_ARRAY, tls,
+        MHD_OPTION_END);
+}
+
+/* The event loop libmicrohttpd settled on, for the startup log line. */
+static const char *
+polling_name(struct MHD_Daemon *daemon)
+{
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_FLAGS);
+
+    if (!info)
+        return "unknown";
+    if (info->flags & MHD_USE_EPOLL)
+        return "epoll";
+    if (info->flags & MHD_USE_POLL)
+        return "poll";
+    return "select";
 }
 
 enum fusion_err
@@ -626,10 +693,13 @@ fusion_http_server_start(struct fusion_http_server *server,
 {
     const union MHD_DaemonInfo *info;
     char port[8];
+    char threads[16];
 
     if (server->daemon)
         return fusion_error_set(err, FUSION_ERR_INVALID,
                                 "server already started");
+    if (http_metrics_start(server))
+        return fusion_error_set(err, FUSION_ERR_NOMEM, "out of memory");
     server->daemon = start_daemon(server);
     if (!server->daemon)
         return fusion_error_set(
@@ -638,9 +708,11 @@ fusion_http_server_start(struct fusion_http_server *server,
     info = MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
     server->port = info ? info->port : server->cfg.port;
     snprintf(port, sizeof(port), "%u", (unsigned)server->port);
+    snprintf(threads, sizeof(threads), "%u", server->cfg.threads);
     FUSION_LOG(FUSION_LOG_INFO, "http", "listening", "server listening",
                "address", server->bind_address, "port", port, "tls",
-               server->tls_cert ? "on" : "off");
+               server->tls_cert ? "on" : "off", "threads", threads, "polling",
+               polling_name(server->daemon));
     return FUSION_OK;
 }
 
@@ -700,6 +772,7 @@ fusion_http_server_stop(struct fusion_http_server *server)
         return;
     if (server->daemon)
         stop_daemon(server);
+    http_metrics_release(server);
     for (size_t i = 0; i < server->nroutes; i++)
         http_route_release(&server->routes[i]);
     fusion_free(server->routes);

@@ -376,4 +376,35 @@ FUSION_NODISCARD enum fusion_err
 fusion_secret_verify(const void *secret, size_t len, const char *encoded,
                      bool *match_out, struct fusion_error *err);
 
+/*
+ * TLS: a self-signed certificate for a server's first run, before an
+ * operator supplies one signed by a CA.
+ */
+
+/*
+ * Creates a new EC P-256 private key at key_path (PKCS #8 PEM, mode
+ * 0600) and an X.509 v3 certificate for it at cert_path (PEM, mode
+ * 0644), both modes exact whatever the umask. The certificate is signed
+ * by its own key with SHA-256, has a random 128-bit serial, is valid
+ * from an hour ago for days days (1 to 36500), has names[0] as its
+ * common name (at most 64 characters) and lists all nnames names in
+ * subjectAltName: an IPv4 or IPv6 literal as an IP address, anything
+ * else as a DNS name (letters, digits and hyphens, "*." allowed first).
+ * basicConstraints CA:FALSE and keyUsage digitalSignature are critical;
+ * extendedKeyUsage is serverAuth. Clients trust it by taking the
+ * certificate itself as their CA file.
+ *
+ * Neither file may exist: FUSION_ERR_CONFLICT naming the one that does,
+ * and existing files are never touched. Other errors:
+ * FUSION_ERR_INVALID for bad names, days or equal paths, FUSION_ERR_IO
+ * when a file cannot be created or written, FUSION_ERR_NOMEM and
+ * FUSION_ERR_INTERNAL from OpenSSL; each message names the path and the
+ * reason. On any failure neither file is left behind. All arguments are
+ * borrowed. Thread-safe.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_tls_self_signed(const char *cert_path, const char *key_path,
+                       const char *const *names, size_t nnames, unsigned days,
+                       struct fusion_error *err);
+
 #endif
