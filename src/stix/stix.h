@@ -127,6 +127,18 @@ const char *fusion_stix_renamed_20(const char *type, size_t type_len,
                                    const char *prop, size_t prop_len);
 
 /*
+ * Finds the string value of the top-level member key of the JSON object
+ * text json (len bytes) without building a tree, for reading one field
+ * of a stored object cheaply. On true, *value_out points at the text
+ * between the quotes in json (escapes left as written) and *len_out is
+ * its length. False when json is not an object, has no such member at
+ * its top level, or its value is not a string. Members nested deeper
+ * never match.
+ */
+bool fusion_stix_json_member(const char *json, size_t len, const char *key,
+                             const char **value_out, size_t *len_out);
+
+/*
  * Appends the JSON Canonicalization Scheme (RFC 8785) form of v to out:
  * members sorted by UTF-16 code units, no whitespace, minimal escapes,
  * ECMAScript number form. The stored text of every object is this form.

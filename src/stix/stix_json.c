@@ -460,3 +460,78 @@ fusion_stix_canonical(const json_t *v, struct fusion_buf *out)
     }
     return rc;
 }
+
+/* Index just past the string that starts at json[i] (a quote), or len. */
+static size_t
+skip_string(const char *json, size_t len, size_t i)
+{
+    for (i++; i < len; i++) {
+        if (json[i] == '\\')
+            i++;
+        else if (json[i] == '"')
+            return i + 1;
+    }
+    return len;
+}
+
+static size_t
+skip_space(const char *json, size_t len, size_t i)
+{
+    while (i < len && (json[i] == ' ' || json[i] == '\t' || json[i] == '\n' ||
+                       json[i] == '\r'))
+        i++;
+    return i;
+}
+
+bool
+fusion_stix_json_member(const char *json, size_t len, const char *key,
+                        const char **value_out, size_t *len_out)
+{
+    size_t klen = strlen(key);
+    size_t depth = 0;
+    size_t i = skip_space(json, len, 0);
+    bool expect_key = true;
+
+    if (i >= len || json[i] != '{')
+        return false;
+    for (i++; i < len; i++) {
+        char c = json[i];
+
+        if (c == '"') {
+            size_t end = skip_string(json, len, i);
+            size_t colon = skip_space(json, len, end);
+            bool is_key =
+                depth == 0 && expect_key && colon < len && json[colon] == ':';
+
+            if (is_key && end - i - 2 == klen &&
+                memcmp(json + i + 1, key, klen) == 0) {
+                size_t v = skip_space(json, len, colon + 1);
+                size_t vend;
+
+                if (v >= len || json[v] != '"')
+                    return false;
+                vend = skip_string(json, len, v);
+                if (vend > len || json[vend - 1] != '"' || vend - v < 2)
+                    return false;
+                *value_out = json + v + 1;
+                *len_out = vend - v - 2;
+                return true;
+            }
+            if (is_key) {
+                expect_key = false;
+                i = colon;
+            } else {
+                i = end - 1;
+            }
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            if (depth == 0)
+                return false;
+            depth--;
+        } else if (c == ',' && depth == 0) {
+            expect_key = true;
+        }
+    }
+    return false;
+}

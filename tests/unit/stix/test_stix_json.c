@@ -319,6 +319,63 @@ test_canonical_nomem_sweep(void **state)
     json_decref(obj);
 }
 
+/* Finds key at the top level of text, or NULL; the value in buf. */
+static const char *
+member(const char *text, const char *key, char *buf, size_t size)
+{
+    const char *v;
+    size_t len;
+
+    if (!fusion_stix_json_member(text, strlen(text), key, &v, &len))
+        return NULL;
+    assert_true(len < size);
+    memcpy(buf, v, len);
+    buf[len] = '\0';
+    return buf;
+}
+
+static void
+test_member_top_level_only(void **state)
+{
+    char buf[128];
+
+    (void)state;
+    assert_string_equal(member("{\"created\":\"a\",\"modified\":\"b\"}",
+                               "modified", buf, sizeof(buf)),
+                        "b");
+    /* nested members and values that look like keys never match */
+    assert_string_equal(
+        member("{\"ext\":{\"modified\":\"x\"},\"l\":[\"modified\",{"
+               "\"modified\":\"y\"}],\"name\":\"modified\","
+               "\"modified\":\"z\"}",
+               "modified", buf, sizeof(buf)),
+        "z");
+    assert_null(
+        member("{\"ext\":{\"modified\":\"x\"}}", "modified", buf, sizeof(buf)));
+    assert_null(
+        member("{\"name\":\"modified\"}", "modified", buf, sizeof(buf)));
+    /* escapes are left as written; white space is allowed */
+    assert_string_equal(member(" { \"a\\\"\" : 1 , \"k\" : \"v\\\"w\" } ", "k",
+                               buf, sizeof(buf)),
+                        "v\\\"w");
+}
+
+static void
+test_member_refusals(void **state)
+{
+    char buf[64];
+
+    (void)state;
+    assert_null(member("{\"modified\":3}", "modified", buf, sizeof(buf)));
+    assert_null(member("[\"modified\",\"x\"]", "modified", buf, sizeof(buf)));
+    assert_null(
+        member("{\"modified\":\"unterminated", "modified", buf, sizeof(buf)));
+    assert_null(member("", "modified", buf, sizeof(buf)));
+    assert_null(member("{}", "modified", buf, sizeof(buf)));
+    assert_null(
+        member("{\"a\":1}}\"modified\":\"x\"", "modified", buf, sizeof(buf)));
+}
+
 int
 main(void)
 {
@@ -337,6 +394,8 @@ main(void)
         cmocka_unit_test(test_canonical_buffer_cap),
         cmocka_unit_test(test_canonical_null_value),
         cmocka_unit_test(test_canonical_nomem_sweep),
+        cmocka_unit_test(test_member_top_level_only),
+        cmocka_unit_test(test_member_refusals),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
