@@ -69,6 +69,35 @@ FUSION_NODISCARD enum fusion_err fusion_store_commit(struct fusion_store *store,
 
 void fusion_store_rollback(struct fusion_store *store);
 
+/*
+ * Read transactions. The reads of one request (checking a token, a
+ * collection and access to it, then a page of it) may share one read
+ * transaction: they then see one snapshot of the store, the one of the
+ * first read after begin, and take the read lock once instead of once
+ * per call, which saves most of the cost of a cheap read. Writers in
+ * other handles and processes go on meanwhile; what they commit shows
+ * from the next read transaction on.
+ *
+ * Every read call works inside and outside one. No write may happen
+ * inside it: fusion_store_begin and every write call return
+ * FUSION_ERR_INVALID until fusion_store_read_end. Hold one only for the
+ * duration of a request: while it lasts, the WAL cannot be checkpointed
+ * past its snapshot.
+ *
+ * fusion_store_read_begin returns FUSION_ERR_INVALID when a read
+ * transaction or a transaction of fusion_store_begin is open on this
+ * handle (they do not nest), FUSION_ERR_DB on a database failure.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_store_read_begin(struct fusion_store *store, struct fusion_error *err);
+
+/*
+ * Ends the read transaction of fusion_store_read_begin. It does nothing
+ * when none is open, and NULL does nothing; fusion_store_close ends an
+ * open one.
+ */
+void fusion_store_read_end(struct fusion_store *store);
+
 /* An observable key of a version (see fusion_stix_observable_keys). */
 struct fusion_store_key {
     const char *type;
@@ -552,7 +581,7 @@ FUSION_NODISCARD enum fusion_err fusion_store_user_set_password(
 
 /*
  * Disables or enables user name. A disabled user authenticates neither
- * by password nor by token, and fusion_store_can is false for it.
+ * by password nor by token, and holds no access (fusion_store_access).
  * FUSION_ERR_NOTFOUND when there is no such user.
  */
 FUSION_NODISCARD enum fusion_err
@@ -726,10 +755,25 @@ fusion_store_grant_revoke(struct fusion_store *store,
                           struct fusion_error *err);
 
 /*
+ * What user user_id may do on collection (its id or alias): *access_out
+ * receives the enum fusion_store_access bits granted to the user and to
+ * the groups it belongs to, combined (read through a group and write
+ * through the user's own grant give both). 0 for a disabled or unknown
+ * user, or when nothing is granted. One indexed read answers for both
+ * bits and finds the collection too. FUSION_ERR_NOTFOUND for an unknown
+ * collection.
+ */
+FUSION_NODISCARD enum fusion_err fusion_store_access(struct fusion_store *store,
+                                                     int64_t user_id,
+                                                     const char *collection,
+                                                     unsigned *access_out,
+                                                     struct fusion_error *err);
+
+/*
  * Whether user user_id may do all of access on collection (id or
- * alias), through grants to the user and to groups it belongs to,
- * combined. False for a disabled or unknown user, an unknown collection
- * and on any error, so a failure denies.
+ * alias), as fusion_store_access tells. False for a disabled or unknown
+ * user, an unknown collection, an access of 0 or with unknown bits, and
+ * on any error, so a failure denies.
  */
 bool fusion_store_can(struct fusion_store *store, int64_t user_id,
                       const char *collection, unsigned access);

@@ -26,16 +26,6 @@
 #define UPDATE_ACCOUNTS "update accounts"
 
 /*
- * The tokens that authenticate at time ?2, by id ?1: not revoked, not
- * expired, of a user who is not disabled. Verification and the cheap
- * check of a cached token both go by it.
- */
-#define USABLE_TOKEN_SQL                                          \
-    " FROM tokens t JOIN users u ON u.user_id = t.user_id"        \
-    " WHERE t.token_id = ?1 AND t.revoked = 0 AND u.disabled = 0" \
-    " AND (t.expires IS NULL OR t.expires > ?2)"
-
-/*
  * Groups that lost their last member and grant go, so a group exists
  * exactly while it means something.
  */
@@ -118,16 +108,6 @@ static struct store_param
 int_param(int64_t num)
 {
     return (struct store_param){ .kind = STORE_PARAM_INT, .num = num };
-}
-
-static enum fusion_err
-check_writable(const struct fusion_store *store, const char *what,
-               struct fusion_error *err)
-{
-    if (store->readonly)
-        return fusion_error_set(err, FUSION_ERR_INVALID,
-                                "%s: store is read-only", what);
-    return FUSION_OK;
 }
 
 /*
@@ -238,7 +218,7 @@ fusion_store_user_add(struct fusion_store *store, const char *name,
     enum fusion_err rc;
 
     assert(store);
-    rc = check_writable(store, "add user", err);
+    rc = store_check_write(store, "add user", err);
     if (!rc)
         rc = check_name(name, "add user", err);
     if (!rc)
@@ -323,10 +303,9 @@ fusion_store_user_name(struct fusion_store *store, int64_t user_id, char *out,
     int step;
 
     assert(store && out);
-    if (sqlite3_prepare_v2(store->db,
-                           "SELECT name FROM users WHERE user_id = ?1", -1,
-                           &stmt, NULL))
-        return store_db_fail(store->db, err, "user name");
+    rc = store_stmt_borrow(store, STMT_USER_NAME, &stmt, err);
+    if (rc)
+        return rc;
     sqlite3_bind_int64(stmt, 1, user_id);
     step = sqlite3_step(stmt);
     name =
@@ -346,7 +325,7 @@ fusion_store_user_name(struct fusion_store *store, int64_t user_id, char *out,
                               user_id, outlen ? outlen - 1 : 0);
     else
         memcpy(out, name, len + 1);
-    sqlite3_finalize(stmt);
+    store_stmt_return(store, STMT_USER_NAME, stmt);
     return rc;
 }
 
@@ -379,7 +358,7 @@ fusion_store_user_remove(struct fusion_store *store, const char *name,
     bool own;
 
     assert(store && name);
-    rc = check_writable(store, "remove user", err);
+    rc = store_check_write(store, "remove user", err);
     if (!rc)
         rc = store_own_begin(store, &own, UPDATE_ACCOUNTS, err);
     if (rc)
@@ -417,7 +396,7 @@ fusion_store_user_set_password(struct fusion_store *store, const char *name,
     enum fusion_err rc;
 
     assert(store && name);
-    rc = check_writable(store, "set password", err);
+    rc = store_check_write(store, "set password", err);
     if (!rc)
         rc = check_password(password, "set password", err);
     if (!rc)
@@ -439,7 +418,7 @@ fusion_store_user_set_disabled(struct fusion_store *store, const char *name,
     enum fusion_err rc;
 
     assert(store && name);
-    rc = check_writable(store, "disable user", err);
+    rc = store_check_write(store, "disable user", err);
     if (rc)
         return rc;
     p[0] = text_param(name);
@@ -550,11 +529,9 @@ fusion_store_user_stamp(struct fusion_store *store, int64_t user_id,
     int step;
 
     assert(store && out);
-    if (sqlite3_prepare_v2(store->db,
-                           "SELECT password_hash FROM users"
-                           " WHERE user_id = ?1 AND disabled = 0",
-                           -1, &stmt, NULL))
-        return store_db_fail(store->db, err, "user stamp");
+    rc = store_stmt_borrow(store, STMT_USER_STAMP, &stmt, err);
+    if (rc)
+        return rc;
     sqlite3_bind_int64(stmt, 1, user_id);
     step = sqlite3_step(stmt);
     hash =
@@ -568,7 +545,7 @@ fusion_store_user_stamp(struct fusion_store *store, int64_t user_id,
                               "user stamp: out of memory");
     else
         rc = sha256_hex(hash, out, err);
-    sqlite3_finalize(stmt);
+    store_stmt_return(store, STMT_USER_STAMP, stmt);
     return rc;
 }
 
@@ -635,7 +612,7 @@ fusion_store_token_create(struct fusion_store *store,
     int64_t user_id;
 
     assert(store && spec && token_out);
-    rc = check_writable(store, "create token", err);
+    rc = store_check_write(store, "create token", err);
     if (!rc)
         rc = check_label(spec->label, err);
     if (!rc && !spec->user)
@@ -718,7 +695,7 @@ fusion_store_token_revoke(struct fusion_store *store, const char *id,
     int changes = 0;
 
     assert(store && id);
-    rc = check_writable(store, "revoke token", err);
+    rc = store_check_write(store, "revoke token", err);
     if (!rc)
         rc = run_sql(store, "UPDATE tokens SET revoked = 1 WHERE token_id = ?1",
                      &p, 1, &changes, err);
@@ -772,10 +749,9 @@ fusion_store_token_verify(struct fusion_store *store, const char *token,
     assert(store && token && user_id_out);
     if (!parse_token(token, id, secret))
         return fusion_error_set(err, FUSION_ERR_INVALID, AUTH_FAILED);
-    if (sqlite3_prepare_v2(store->db,
-                           "SELECT t.user_id, t.secret_hash" USABLE_TOKEN_SQL,
-                           -1, &stmt, NULL))
-        return store_db_fail(store->db, err, "verify token");
+    rc = store_stmt_borrow(store, STMT_TOKEN_VERIFY, &stmt, err);
+    if (rc)
+        return rc;
     sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 2, fusion_time_now_ns());
     step = sqlite3_step(stmt);
@@ -785,9 +761,9 @@ fusion_store_token_verify(struct fusion_store *store, const char *token,
         snprintf(hash, sizeof(hash), "%s",
                  (const char *)sqlite3_column_text(stmt, 1));
     }
-    sqlite3_finalize(stmt);
     if (step != SQLITE_ROW && step != SQLITE_DONE)
         rc = store_db_fail(store->db, err, "verify token");
+    store_stmt_return(store, STMT_TOKEN_VERIFY, stmt);
     if (!rc && usable)
         rc = fusion_secret_verify(secret, sizeof(secret), hash, &match, err);
     memset(secret, 0, sizeof(secret));
@@ -804,22 +780,25 @@ fusion_store_token_active(struct fusion_store *store, const char *token_id,
                           int64_t now, int64_t *user_id_out,
                           struct fusion_error *err)
 {
-    struct store_param p[2];
+    sqlite3_stmt *stmt;
     enum fusion_err rc;
-    int64_t user_id = 0;
-    bool found = false;
+    int step;
 
     assert(store && token_id && user_id_out);
-    p[0] = text_param(token_id);
-    p[1] = int_param(now);
-    rc = query_int(store, "SELECT t.user_id" USABLE_TOKEN_SQL, p, 2, &user_id,
-                   &found, err);
+    rc = store_stmt_borrow(store, STMT_TOKEN_ACTIVE, &stmt, err);
     if (rc)
         return rc;
-    if (!found)
-        return fusion_error_set(err, FUSION_ERR_INVALID, AUTH_FAILED);
-    *user_id_out = user_id;
-    return FUSION_OK;
+    sqlite3_bind_text(stmt, 1, token_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 2, now);
+    step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW)
+        *user_id_out = sqlite3_column_int64(stmt, 0);
+    else if (step == SQLITE_DONE)
+        rc = fusion_error_set(err, FUSION_ERR_INVALID, AUTH_FAILED);
+    else
+        rc = store_db_fail(store->db, err, "check token");
+    store_stmt_return(store, STMT_TOKEN_ACTIVE, stmt);
+    return rc;
 }
 
 static enum fusion_err
@@ -851,7 +830,7 @@ fusion_store_group_add_member(struct fusion_store *store, const char *group,
     bool own;
 
     assert(store && user);
-    rc = check_writable(store, "add group member", err);
+    rc = store_check_write(store, "add group member", err);
     if (!rc)
         rc = check_name(group, "add group member", err);
     if (!rc)
@@ -898,7 +877,7 @@ fusion_store_group_remove_member(struct fusion_store *store, const char *group,
     bool own;
 
     assert(store && group && user);
-    rc = check_writable(store, "remove group member", err);
+    rc = store_check_write(store, "remove group member", err);
     if (!rc)
         rc = store_own_begin(store, &own, UPDATE_ACCOUNTS, err);
     if (rc)
@@ -957,7 +936,7 @@ fusion_store_grant_add(struct fusion_store *store,
     bool own;
 
     assert(store && g);
-    rc = check_writable(store, "grant", err);
+    rc = store_check_write(store, "grant", err);
     if (!rc)
         rc = check_grant(g, err);
     if (!rc && g->group)
@@ -1016,7 +995,7 @@ fusion_store_grant_revoke(struct fusion_store *store,
     bool own;
 
     assert(store && g);
-    rc = check_writable(store, "revoke grant", err);
+    rc = store_check_write(store, "revoke grant", err);
     if (!rc)
         rc = check_grant(g, err);
     if (!rc)
@@ -1027,38 +1006,48 @@ fusion_store_grant_revoke(struct fusion_store *store,
                          UPDATE_ACCOUNTS, err);
 }
 
+enum fusion_err
+fusion_store_access(struct fusion_store *store, int64_t user_id,
+                    const char *collection, unsigned *access_out,
+                    struct fusion_error *err)
+{
+    sqlite3_stmt *stmt;
+    enum fusion_err rc;
+    int step;
+
+    assert(store && collection && access_out);
+    rc = store_stmt_borrow(store, STMT_ACCESS, &stmt, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(stmt, 1, collection, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 2, user_id);
+    step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW)
+        *access_out = (unsigned)sqlite3_column_int64(stmt, 0) & ACCESS_ALL;
+    else if (step == SQLITE_DONE)
+        rc = fusion_error_set(err, FUSION_ERR_NOTFOUND,
+                              "collection '%s': not found", collection);
+    else
+        rc = store_db_fail(store->db, err, "access to collection '%s'",
+                           collection);
+    store_stmt_return(store, STMT_ACCESS, stmt);
+    return rc;
+}
+
+/*
+ * Read through a group and write through the user's own grant together
+ * allow both: the bits are combined before the test.
+ */
 bool
 fusion_store_can(struct fusion_store *store, int64_t user_id,
                  const char *collection, unsigned access)
 {
-    static const char sql[] =
-        "SELECT 1 FROM users u WHERE u.user_id = ?1 AND u.disabled = 0"
-        " AND EXISTS (SELECT 1 FROM grants g WHERE g.collection_id = ?2"
-        " AND (g.access & ?3) != 0 AND ((g.principal_kind = 0"
-        " AND g.principal_id = ?1) OR (g.principal_kind = 1"
-        " AND g.principal_id IN (SELECT group_id FROM group_members"
-        " WHERE user_id = ?1))))";
-    struct store_param p[3];
-    int64_t coll, one;
-    bool found;
+    unsigned held = 0;
 
     assert(store && collection);
     if (!access || (access & ~(unsigned)ACCESS_ALL))
         return false;
-    if (find_collection_row(store, collection, &coll, NULL))
+    if (fusion_store_access(store, user_id, collection, &held, NULL))
         return false;
-    p[0] = int_param(user_id);
-    p[1] = int_param(coll);
-    /*
-     * Each bit on its own: read granted to a group and write to the user
-     * together allow read and write.
-     */
-    for (unsigned bit = 1; bit <= ACCESS_ALL; bit <<= 1) {
-        if (!(access & bit))
-            continue;
-        p[2] = int_param(bit);
-        if (query_int(store, sql, p, 3, &one, &found, NULL) || !found)
-            return false;
-    }
-    return true;
+    return (held & access) == access;
 }

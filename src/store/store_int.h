@@ -41,10 +41,13 @@ store_schema_migrate(sqlite3 *db, const struct store_step *steps, size_t nsteps,
 /* Handle internals shared by the store files. */
 /*
  * Statements prepared once at open. Write paths bind, step and reset
- * them for every put, so a put allocates nothing.
+ * them for every put, so a put allocates nothing; the reads a server
+ * runs on every request borrow them (store_stmt_borrow), so a request
+ * prepares nothing.
  */
 enum store_stmt {
     STMT_BEGIN,
+    STMT_BEGIN_READ,
     STMT_COMMIT,
     STMT_ROLLBACK,
     STMT_MAX_ADDED,
@@ -70,8 +73,20 @@ enum store_stmt {
     STMT_TOTALS_ADD,
     STMT_TOTALS_READ,
     STMT_KEEP_FLOOR,
+    STMT_COLL_GET,
+    STMT_ACCESS,
+    STMT_TOKEN_ACTIVE,
+    STMT_TOKEN_VERIFY,
+    STMT_USER_STAMP,
+    STMT_USER_NAME,
+    STMT_STATUS_GET,
+    STMT_STATUS_PUT,
     STMT_COUNT
 };
+
+/* The columns of a collection row, in the order store_taxii.c reads. */
+#define STORE_COLLECTION_COLUMNS \
+    "uuid, title, description, alias, media_types, created"
 
 /*
  * Key type codes are cached per handle: an import uses a handful of key
@@ -90,6 +105,7 @@ struct fusion_store {
     sqlite3_stmt *stmts[STMT_COUNT];
     bool readonly;
     bool in_txn;
+    bool in_read; /* between fusion_store_read_begin and _end */
     /* The transaction's source; its row is added on the first put. */
     char *source_kind;
     char *source_name;
@@ -125,11 +141,20 @@ int64_t store_id_hash(const char *id);
 int store_step_done(sqlite3_stmt *stmt);
 
 /*
+ * The check every write makes first: FUSION_ERR_INVALID, with what
+ * naming the operation, on a read-only store or inside a read
+ * transaction.
+ */
+FUSION_NODISCARD enum fusion_err
+store_check_write(const struct fusion_store *store, const char *what,
+                  struct fusion_error *err);
+
+/*
  * Writes outside fusion_store_begin run in a transaction of their own:
  * store_own_begin starts one unless a transaction is open, *own_out
- * telling which. store_own_end then commits it when rc is FUSION_OK,
- * else rolls it back, and returns rc or the failure to commit. what
- * names the operation in messages.
+ * telling which; the caller has passed store_check_write. store_own_end
+ * then commits it when rc is FUSION_OK, else rolls it back, and returns
+ * rc or the failure to commit. what names the operation in messages.
  */
 FUSION_NODISCARD enum fusion_err store_own_begin(struct fusion_store *store,
                                                  bool *own_out,

@@ -33,8 +33,45 @@
     " ORDER BY m.date_added DESC LIMIT 1)) FROM collections c), 0),"     \
     " coalesce((SELECT last_added FROM totals), 0))"
 
+/*
+ * The tokens that authenticate at time ?2, by id ?1: not revoked, not
+ * expired, of a user who is not disabled. Verification and the cheap
+ * check of a cached token both go by it.
+ */
+#define USABLE_TOKEN_SQL                                          \
+    " FROM tokens t JOIN users u ON u.user_id = t.user_id"        \
+    " WHERE t.token_id = ?1 AND t.revoked = 0 AND u.disabled = 0" \
+    " AND (t.expires IS NULL OR t.expires > ?2)"
+
+/*
+ * The access bits user ?2 holds on the collection with id or alias ?1:
+ * its own grant (principal kind 0) and those of its groups (kind 1),
+ * none when the user is disabled or unknown. The user's groups lead, so
+ * each grant is one seek on its full key however many a collection
+ * has. SQLite has no bitwise OR aggregate; with two bits, the largest
+ * of each does. No row comes for an unknown collection.
+ */
+#define ACCESS_SQL                                                      \
+    "SELECT CASE WHEN u.disabled = 0 THEN"                              \
+    " coalesce((SELECT g.access FROM grants g"                          \
+    " WHERE g.collection_id = c.collection_id AND g.principal_kind = 0" \
+    " AND g.principal_id = u.user_id), 0)"                              \
+    " | coalesce((SELECT max(g.access & 1) | max(g.access & 2)"         \
+    " FROM group_members m CROSS JOIN grants g"                         \
+    " ON g.collection_id = c.collection_id AND g.principal_kind = 1"    \
+    " AND g.principal_id = m.group_id WHERE m.user_id = u.user_id), 0)" \
+    " ELSE 0 END"                                                       \
+    " FROM (SELECT collection_id FROM collections WHERE uuid = ?1"      \
+    " UNION ALL SELECT collection_id FROM collections WHERE alias = ?1" \
+    " LIMIT 1) c LEFT JOIN users u ON u.user_id = ?2"
+
+_Static_assert(FUSION_STORE_READ == 1 && FUSION_STORE_WRITE == 2,
+               "ACCESS_SQL combines exactly the bits 1 and 2");
+
 static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_BEGIN] = "BEGIN IMMEDIATE",
+    /* Deferred: no lock until the first read, and only a read lock. */
+    [STMT_BEGIN_READ] = "BEGIN",
     [STMT_COMMIT] = "COMMIT",
     [STMT_ROLLBACK] = "ROLLBACK",
     [STMT_MAX_ADDED] = MAX_ADDED_SQL,
@@ -90,6 +127,20 @@ static const char *const stmt_sql[STMT_COUNT] = {
                         " versions = versions + ?2",
     [STMT_TOTALS_READ] = "SELECT objects, versions FROM totals",
     [STMT_KEEP_FLOOR] = "UPDATE totals SET last_added = (" MAX_ADDED_SQL ")",
+    /* An alias is never a UUID, so at most one row matches. */
+    [STMT_COLL_GET] = "SELECT " STORE_COLLECTION_COLUMNS " FROM collections"
+                      " WHERE uuid = ?1 OR alias = ?1",
+    [STMT_ACCESS] = ACCESS_SQL,
+    [STMT_TOKEN_ACTIVE] = "SELECT t.user_id" USABLE_TOKEN_SQL,
+    [STMT_TOKEN_VERIFY] = "SELECT t.user_id, t.secret_hash" USABLE_TOKEN_SQL,
+    [STMT_USER_STAMP] = "SELECT password_hash FROM users"
+                        " WHERE user_id = ?1 AND disabled = 0",
+    [STMT_USER_NAME] = "SELECT name FROM users WHERE user_id = ?1",
+    [STMT_STATUS_GET] = "SELECT json FROM taxii_status WHERE status_id = ?1",
+    [STMT_STATUS_PUT] = "INSERT INTO taxii_status (status_id, created, json)"
+                        " VALUES (?1, ?2, ?3) ON CONFLICT (status_id)"
+                        " DO UPDATE SET created = excluded.created,"
+                        " json = excluded.json",
 };
 
 /*
@@ -342,6 +393,7 @@ fusion_store_close(struct fusion_store *store)
         return;
     if (store->in_txn)
         end_txn(store, false);
+    fusion_store_read_end(store);
     forget_key_types(store);
     store_taxii_release(store);
     for (int i = 0; i < STMT_COUNT; i++)
@@ -419,9 +471,9 @@ fusion_store_begin(struct fusion_store *store,
     enum fusion_err rc;
 
     assert(store);
-    if (store->readonly)
-        return fusion_error_set(err, FUSION_ERR_INVALID,
-                                "begin transaction: store is read-only");
+    rc = store_check_write(store, "begin transaction", err);
+    if (rc)
+        return rc;
     if (store->in_txn)
         return fusion_error_set(err, FUSION_ERR_INVALID,
                                 "begin transaction: one is already open");
@@ -487,10 +539,58 @@ fusion_store_rollback(struct fusion_store *store)
 }
 
 enum fusion_err
+fusion_store_read_begin(struct fusion_store *store, struct fusion_error *err)
+{
+    assert(store);
+    if (store->in_txn || store->in_read)
+        return fusion_error_set(err, FUSION_ERR_INVALID,
+                                "begin read: a transaction is already open");
+    if (store_step_done(store->stmts[STMT_BEGIN_READ]))
+        return store_db_fail(store->db, err, "begin read");
+    store->in_read = true;
+    return FUSION_OK;
+}
+
+/*
+ * A transaction that wrote nothing commits without touching the file:
+ * COMMIT only lets go of the read lock. SQLite may have ended the
+ * transaction already after a failed read; then nothing is left to end.
+ */
+void
+fusion_store_read_end(struct fusion_store *store)
+{
+    if (!store || !store->in_read)
+        return;
+    if (!sqlite3_get_autocommit(store->db) &&
+        store_step_done(store->stmts[STMT_COMMIT]))
+        (void)store_step_done(store->stmts[STMT_ROLLBACK]);
+    store->in_read = false;
+}
+
+enum fusion_err
+store_check_write(const struct fusion_store *store, const char *what,
+                  struct fusion_error *err)
+{
+    assert(store && what);
+    if (store->readonly)
+        return fusion_error_set(err, FUSION_ERR_INVALID,
+                                "%s: store is read-only", what);
+    /*
+     * A write would turn the read transaction into a write transaction
+     * that read_end commits, and could fail on a stale snapshot.
+     */
+    if (store->in_read)
+        return fusion_error_set(err, FUSION_ERR_INVALID,
+                                "%s: a read transaction is open", what);
+    return FUSION_OK;
+}
+
+enum fusion_err
 store_own_begin(struct fusion_store *store, bool *own_out, const char *what,
                 struct fusion_error *err)
 {
     assert(store && own_out && what);
+    assert(!store->in_read);
     *own_out = !store->in_txn;
     if (*own_out && store_step_done(store->stmts[STMT_BEGIN]))
         return store_db_fail(store->db, err, "%s: begin", what);

@@ -20,9 +20,9 @@ fusion_store_status_put(struct fusion_store *store, const char *id,
     bool own;
 
     assert(store && id && json);
-    if (store->readonly)
-        return fusion_error_set(err, FUSION_ERR_INVALID,
-                                "put status: store is read-only");
+    rc = store_check_write(store, "put status", err);
+    if (rc)
+        return rc;
     if (!store_is_lower_uuid(id))
         return fusion_error_set(err, FUSION_ERR_INVALID,
                                 "put status: id is not a UUID in lower case");
@@ -36,21 +36,15 @@ fusion_store_status_put(struct fusion_store *store, const char *id,
     rc = store_own_begin(store, &own, "put status", err);
     if (rc)
         return rc;
-    if (sqlite3_prepare_v2(store->db,
-                           "INSERT INTO taxii_status (status_id, created, json)"
-                           " VALUES (?1, ?2, ?3) ON CONFLICT (status_id)"
-                           " DO UPDATE SET created = excluded.created,"
-                           " json = excluded.json",
-                           -1, &stmt, NULL)) {
-        rc = store_db_fail(store->db, err, "put status '%s'", id);
+    rc = store_stmt_borrow(store, STMT_STATUS_PUT, &stmt, err);
+    if (rc)
         return store_own_end(store, own, rc, "put status", err);
-    }
     sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 2, created);
     sqlite3_bind_text(stmt, 3, json, (int)len, SQLITE_STATIC);
     if (sqlite3_step(stmt) != SQLITE_DONE)
         rc = store_db_fail(store->db, err, "put status '%s'", id);
-    sqlite3_finalize(stmt);
+    store_stmt_return(store, STMT_STATUS_PUT, stmt);
     return store_own_end(store, own, rc, "put status", err);
 }
 
@@ -65,10 +59,9 @@ fusion_store_status_get(struct fusion_store *store, const char *id,
     int step;
 
     assert(store && id && fn);
-    if (sqlite3_prepare_v2(store->db,
-                           "SELECT json FROM taxii_status WHERE status_id = ?1",
-                           -1, &stmt, NULL))
-        return store_db_fail(store->db, err, "get status '%s'", id);
+    rc = store_stmt_borrow(store, STMT_STATUS_GET, &stmt, err);
+    if (rc)
+        return rc;
     sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
     step = sqlite3_step(stmt);
     if (step == SQLITE_ROW) {
@@ -85,7 +78,7 @@ fusion_store_status_get(struct fusion_store *store, const char *id,
     } else {
         rc = store_db_fail(store->db, err, "get status '%s'", id);
     }
-    sqlite3_finalize(stmt);
+    store_stmt_return(store, STMT_STATUS_GET, stmt);
     return rc;
 }
 
@@ -99,10 +92,9 @@ fusion_store_status_purge(struct fusion_store *store, int64_t created_before,
     bool own;
 
     assert(store);
-    if (store->readonly)
-        return fusion_error_set(err, FUSION_ERR_INVALID,
-                                "purge statuses: store is read-only");
-    rc = store_own_begin(store, &own, "purge statuses", err);
+    rc = store_check_write(store, "purge statuses", err);
+    if (!rc)
+        rc = store_own_begin(store, &own, "purge statuses", err);
     if (rc)
         return rc;
     if (sqlite3_prepare_v2(store->db,

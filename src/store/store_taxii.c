@@ -15,9 +15,6 @@
 #define TAXII_MAX_PARAMS 30000
 #define TAXII_MAX_SQL    (1u << 20)
 
-#define COLLECTION_COLUMNS \
-    "uuid, title, description, alias, media_types, created"
-
 /* A UUID in its text form: 8-4-4-4-12 hex digits. */
 static bool
 is_uuid(const char *s)
@@ -93,9 +90,11 @@ check_collection(const struct fusion_store *store,
                  const struct fusion_store_collection *c,
                  struct fusion_error *err)
 {
-    if (store->readonly)
-        return fusion_error_set(err, FUSION_ERR_INVALID,
-                                "create collection: store is read-only");
+    enum fusion_err rc;
+
+    rc = store_check_write(store, "create collection", err);
+    if (rc)
+        return rc;
     if (!c->id || !store_is_lower_uuid(c->id))
         return fusion_error_set(err, FUSION_ERR_INVALID,
                                 "create collection: id is not a UUID in "
@@ -145,7 +144,7 @@ fusion_store_collection_create(struct fusion_store *store,
     if (rc)
         goto out;
     if (sqlite3_prepare_v2(store->db,
-                           "INSERT INTO collections (" COLLECTION_COLUMNS
+                           "INSERT INTO collections (" STORE_COLLECTION_COLUMNS
                            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                            -1, &stmt, NULL)) {
         rc = store_db_fail(store->db, err, "create collection '%s'", c->id);
@@ -249,7 +248,7 @@ fusion_store_collection_list(struct fusion_store *store,
 
     assert(store && fn);
     if (sqlite3_prepare_v2(store->db,
-                           "SELECT " COLLECTION_COLUMNS
+                           "SELECT " STORE_COLLECTION_COLUMNS
                            " FROM collections ORDER BY uuid",
                            -1, &stmt, NULL))
         return store_db_fail(store->db, err, "list collections");
@@ -268,14 +267,12 @@ fusion_store_collection_get(struct fusion_store *store, const char *id_or_alias,
     size_t count = 0;
 
     assert(store && id_or_alias && fn);
-    if (sqlite3_prepare_v2(store->db,
-                           "SELECT " COLLECTION_COLUMNS " FROM collections"
-                           " WHERE uuid = ?1 OR alias = ?1",
-                           -1, &stmt, NULL))
-        return store_db_fail(store->db, err, "get collection");
+    rc = store_stmt_borrow(store, STMT_COLL_GET, &stmt, err);
+    if (rc)
+        return rc;
     sqlite3_bind_text(stmt, 1, id_or_alias, -1, SQLITE_STATIC);
     rc = each_collection(stmt, fn, ctx, &count, err);
-    sqlite3_finalize(stmt);
+    store_stmt_return(store, STMT_COLL_GET, stmt);
     if (!rc && count == 0)
         rc = fusion_error_set(err, FUSION_ERR_NOTFOUND,
                               "collection '%s': not found", id_or_alias);
@@ -340,10 +337,9 @@ fusion_store_collection_remove(struct fusion_store *store, const char *id,
     bool own;
 
     assert(store && id);
-    if (store->readonly)
-        return fusion_error_set(err, FUSION_ERR_INVALID,
-                                "remove collection: store is read-only");
-    rc = store_own_begin(store, &own, "remove collection", err);
+    rc = store_check_write(store, "remove collection", err);
+    if (!rc)
+        rc = store_own_begin(store, &own, "remove collection", err);
     if (rc)
         return rc;
     rc = find_collection(store, id, &coll, err);
@@ -496,8 +492,9 @@ add_version_filter(struct store_search *s,
 
 /*
  * FROM and WHERE of the memberships m (with their versions o) in
- * collection coll that q selects, past after (0: all). The listing and
- * deletion both build on it, so they apply the same version rules.
+ * collection coll that q selects, past after (negative: all). The
+ * listing and deletion both build on it, so they apply the same version
+ * rules.
  */
 static void
 add_selection(struct store_search *s, const struct fusion_store_taxii_query *q,
@@ -514,7 +511,7 @@ add_selection(struct store_search *s, const struct fusion_store_taxii_query *q,
     store_sql_add(s, " WHERE m.collection_id = ");
     store_sql_param(s, STORE_PARAM_INT, NULL, coll);
     store_sql_add(s, " AND o.date_added = m.object_added");
-    if (after > 0) {
+    if (after >= 0) {
         store_sql_add(s, " AND m.date_added > ");
         store_sql_param(s, STORE_PARAM_INT, NULL, after);
     }
@@ -542,6 +539,10 @@ static void
 build_taxii(struct store_search *s, const struct fusion_store_taxii_query *q,
             int64_t coll)
 {
+    /*
+     * Bound even on a first page (every date_added is positive), so
+     * that every page of one query shape shares one statement.
+     */
     int64_t after = q->added_after > q->next ? q->added_after : q->next;
 
     /* The row's date_added is the collection's; with ids, rows are sorted. */
@@ -653,11 +654,11 @@ taxii_search_check(const struct store_search *s, struct fusion_error *err)
 /*
  * The statement for the SQL of s: the cached one when the SQL is the
  * same and it is idle (a callback may run a query of its own), else a
- * new one, which is cached when the cache is idle. *owned says whether
- * the caller finalizes it.
+ * new one, which is cached when the cache is idle and keep is set.
+ * *owned says whether the caller finalizes it.
  */
 static enum fusion_err
-taxii_stmt(struct fusion_store *store, const struct store_search *s,
+taxii_stmt(struct fusion_store *store, const struct store_search *s, bool keep,
            sqlite3_stmt **out, bool *owned, struct fusion_error *err)
 {
     bool cache_idle =
@@ -674,7 +675,7 @@ taxii_stmt(struct fusion_store *store, const struct store_search *s,
     }
     if (sqlite3_prepare_v2(store->db, s->sql.data, (int)s->sql.len, out, NULL))
         return store_db_fail(store->db, err, "prepare collection query");
-    sql = cache_idle ? fusion_strdup(s->sql.data) : NULL;
+    sql = cache_idle && keep ? fusion_strdup(s->sql.data) : NULL;
     if (!sql) {
         *owned = true;
         return FUSION_OK;
@@ -749,8 +750,12 @@ fusion_store_collection_objects(struct fusion_store *store,
         goto out;
     build_taxii(&s, q, coll);
     rc = taxii_search_check(&s, err);
+    /*
+     * The hashes of ids are literals in the SQL, so a query by id is
+     * seldom asked again; it leaves the cached page query in place.
+     */
     if (!rc)
-        rc = taxii_stmt(store, &s, &stmt, &owned, err);
+        rc = taxii_stmt(store, &s, q->nids == 0, &stmt, &owned, err);
     if (rc)
         goto out;
     store_sql_bind(stmt, &s);
@@ -780,7 +785,7 @@ build_delete(struct store_search *s, const struct fusion_store_taxii_query *sel,
     store_sql_add(s, "DELETE FROM collection_objects WHERE collection_id = ");
     store_sql_param(s, STORE_PARAM_INT, NULL, coll);
     store_sql_add(s, " AND date_added IN (SELECT m.date_added");
-    add_selection(s, sel, coll, 0);
+    add_selection(s, sel, coll, -1);
     store_sql_add(s, ")");
 }
 
@@ -825,10 +830,9 @@ fusion_store_collection_delete(struct fusion_store *store,
         sel.spec_versions = q->spec_versions;
         sel.nspec_versions = q->nspec_versions;
     }
-    if (store->readonly)
-        return fusion_error_set(err, FUSION_ERR_INVALID,
-                                "delete from collection: store is read-only");
-    rc = check_taxii_query(&sel, err);
+    rc = store_check_write(store, "delete from collection", err);
+    if (!rc)
+        rc = check_taxii_query(&sel, err);
     if (rc)
         return rc;
     rc = taxii_search_init(&s, &sel, err);

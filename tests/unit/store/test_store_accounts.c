@@ -617,6 +617,14 @@ test_user_name(void **state)
 
 /* Grants and groups */
 
+static int
+count_coll(void *ctx, const struct fusion_store_collection *c)
+{
+    (void)c;
+    (*(int *)ctx)++;
+    return 0;
+}
+
 static void
 grant(struct fusion_store *store, const char *user, const char *group,
       const char *coll, unsigned access)
@@ -682,6 +690,7 @@ test_can_matrix(void **state)
                                      FUSION_STORE_READ | FUSION_STORE_WRITE };
     struct fixture *f = *state;
     char name[16];
+    unsigned held;
     int64_t uid;
 
     for (unsigned direct = 0; direct < 4; direct++) {
@@ -700,6 +709,10 @@ test_can_matrix(void **state)
                     FUSION_OK);
                 grant(f->store, NULL, gname, COLL_A, group);
             }
+            assert_int_equal(
+                fusion_store_access(f->store, uid, COLL_A, &held, NULL),
+                FUSION_OK);
+            assert_int_equal(held, direct | group);
             for (size_t i = 0; i < 3; i++) {
                 bool expect = ((direct | group) & want[i]) == want[i];
 
@@ -793,15 +806,317 @@ test_grant_gone_with_collection(void **state)
     assert_false(fusion_store_can(f->store, alice, COLL_A, FUSION_STORE_READ));
 }
 
-/* Migration */
+/* Access bits in one call */
+
+/* The access of uid on coll, which must be a known collection. */
+static unsigned
+access_of(struct fusion_store *store, int64_t uid, const char *coll)
+{
+    struct fusion_error err;
+    unsigned held = 99;
+
+    if (fusion_store_access(store, uid, coll, &held, &err))
+        fail_msg("access: %s", err.message);
+    return held;
+}
+
+static void
+test_access_user_and_group_bits(void **state)
+{
+    struct fixture *f = *state;
+    int64_t alice, bob;
+
+    add_user(f->store, "alice", "pw");
+    add_user(f->store, "bob", "pw");
+    alice = user_id(f->store, "alice");
+    bob = user_id(f->store, "bob");
+    assert_int_equal(access_of(f->store, alice, COLL_A), 0);
+
+    grant(f->store, "alice", NULL, COLL_A, FUSION_STORE_READ);
+    assert_int_equal(access_of(f->store, alice, COLL_A), FUSION_STORE_READ);
+    assert_int_equal(
+        fusion_store_group_add_member(f->store, "writers", "alice", NULL),
+        FUSION_OK);
+    grant(f->store, NULL, "writers", COLL_A, FUSION_STORE_WRITE);
+    assert_int_equal(access_of(f->store, alice, COLL_A),
+                     FUSION_STORE_READ | FUSION_STORE_WRITE);
+
+    /* Grants are per collection and per principal. */
+    assert_int_equal(access_of(f->store, alice, COLL_B), 0);
+    assert_int_equal(access_of(f->store, bob, COLL_A), 0);
+    assert_int_equal(
+        fusion_store_group_add_member(f->store, "writers", "bob", NULL),
+        FUSION_OK);
+    assert_int_equal(access_of(f->store, bob, COLL_A), FUSION_STORE_WRITE);
+}
+
+static void
+test_access_by_alias(void **state)
+{
+    struct fixture *f = *state;
+    int64_t alice;
+
+    add_user(f->store, "alice", "pw");
+    alice = user_id(f->store, "alice");
+    grant(f->store, "alice", NULL, "alpha", FUSION_STORE_WRITE);
+    assert_int_equal(access_of(f->store, alice, "alpha"), FUSION_STORE_WRITE);
+    assert_int_equal(access_of(f->store, alice, COLL_A), FUSION_STORE_WRITE);
+    assert_true(fusion_store_can(f->store, alice, "alpha", FUSION_STORE_WRITE));
+}
+
+static void
+test_access_disabled_or_unknown_user(void **state)
+{
+    struct fixture *f = *state;
+    int64_t alice;
+
+    add_user(f->store, "alice", "pw");
+    alice = user_id(f->store, "alice");
+    assert_int_equal(
+        fusion_store_group_add_member(f->store, "readers", "alice", NULL),
+        FUSION_OK);
+    grant(f->store, "alice", NULL, COLL_A, FUSION_STORE_WRITE);
+    grant(f->store, NULL, "readers", COLL_A, FUSION_STORE_READ);
+    assert_int_equal(
+        fusion_store_user_set_disabled(f->store, "alice", true, NULL),
+        FUSION_OK);
+    /* Neither the user's own grant nor its group's count. */
+    assert_int_equal(access_of(f->store, alice, COLL_A), 0);
+    assert_int_equal(access_of(f->store, alice + 1, COLL_A), 0);
+    assert_int_equal(access_of(f->store, 0, COLL_A), 0);
+    assert_int_equal(
+        fusion_store_user_set_disabled(f->store, "alice", false, NULL),
+        FUSION_OK);
+    assert_int_equal(access_of(f->store, alice, COLL_A),
+                     FUSION_STORE_READ | FUSION_STORE_WRITE);
+}
+
+static void
+test_access_unknown_collection_notfound(void **state)
+{
+    struct fixture *f = *state;
+    struct fusion_error err;
+    unsigned held = 99;
+    int64_t alice;
+
+    add_user(f->store, "alice", "pw");
+    alice = user_id(f->store, "alice");
+    grant(f->store, "alice", NULL, COLL_A, FUSION_STORE_READ);
+    assert_int_equal(fusion_store_access(f->store, alice, "nope", &held, &err),
+                     FUSION_ERR_NOTFOUND);
+    assert_string_equal(err.message, "collection 'nope': not found");
+    assert_int_equal(held, 99);
+    assert_int_equal(fusion_store_access(f->store, alice, "", &held, NULL),
+                     FUSION_ERR_NOTFOUND);
+    /* The UUID is compared as given. */
+    assert_int_equal(fusion_store_access(f->store, alice,
+                                         "4A3D1F3E-4C7E-4F0B-8D2A-1B2C3D4E5F60",
+                                         &held, NULL),
+                     FUSION_ERR_NOTFOUND);
+    assert_false(fusion_store_can(f->store, alice, "nope", FUSION_STORE_READ));
+}
 
 static int
-count_coll(void *ctx, const struct fusion_store_collection *c)
+count_statements(struct fusion_store *store)
 {
-    (void)c;
-    (*(int *)ctx)++;
+    int n = 0;
+
+    for (sqlite3_stmt *s = sqlite3_next_stmt(store->db, NULL); s;
+         s = sqlite3_next_stmt(store->db, s))
+        n++;
+    return n;
+}
+
+static int
+stmt_runs(struct fusion_store *store, enum store_stmt which)
+{
+    return sqlite3_stmt_status(store->stmts[which], SQLITE_STMTSTATUS_RUN, 0);
+}
+
+static void
+test_access_plan_uses_keys(void **state)
+{
+    struct fixture *f = *state;
+    char sql[4096], plan[4096] = "";
+    const char *scan;
+    sqlite3_stmt *stmt;
+
+    snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s",
+             sqlite3_sql(f->store->stmts[STMT_ACCESS]));
+    assert_int_equal(sqlite3_prepare_v2(f->store->db, sql, -1, &stmt, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        size_t len = strlen(plan);
+
+        snprintf(plan + len, sizeof(plan) - len, "%s\n",
+                 (const char *)sqlite3_column_text(stmt, 3));
+    }
+    sqlite3_finalize(stmt);
+    /* The one-row subquery of the collection is the only scan. */
+    scan = strstr(plan, "SCAN");
+    assert_non_null(scan);
+    assert_true(strncmp(scan, "SCAN c\n", 7) == 0);
+    assert_null(strstr(scan + 1, "SCAN"));
+    assert_non_null(strstr(plan, "(uuid=?)"));
+    assert_non_null(strstr(plan, "(alias=?)"));
+    assert_non_null(strstr(plan, "group_members_user (user_id=?)"));
+    assert_non_null(strstr(strstr(plan, "group_members_user"),
+                           "SEARCH g USING PRIMARY KEY (collection_id=? AND "
+                           "principal_kind=? AND principal_id=?)"));
+}
+
+/* The checks of a request run on statements prepared at open. */
+static void
+test_request_checks_keep_statements(void **state)
+{
+    enum {
+        CALLS = 500
+    };
+
+    static const enum store_stmt used[] = {
+        STMT_ACCESS,    STMT_TOKEN_ACTIVE, STMT_USER_STAMP,
+        STMT_USER_NAME, STMT_COLL_GET,
+    };
+    struct fixture *f = *state;
+    char token[FUSION_STORE_TOKEN_MAX], id[FUSION_STORE_TOKEN_ID_LEN + 1];
+    char stamp[FUSION_STORE_STAMP_LEN + 1], name[FUSION_STORE_MAX_NAME + 1];
+    struct fusion_store_token_spec spec = { .user = "alice", .params = &cheap };
+    sqlite3_stmt *before[sizeof(used) / sizeof(used[0])];
+    int runs[sizeof(used) / sizeof(used[0])];
+    int64_t alice, uid = 0;
+    int n, count = 0;
+
+    add_user(f->store, "alice", "pw");
+    alice = user_id(f->store, "alice");
+    grant(f->store, "alice", NULL, COLL_A, FUSION_STORE_READ);
+    assert_int_equal(
+        fusion_store_token_create(f->store, &spec, token, id, NULL), FUSION_OK);
+    for (size_t i = 0; i < sizeof(used) / sizeof(used[0]); i++) {
+        before[i] = f->store->stmts[used[i]];
+        runs[i] = stmt_runs(f->store, used[i]);
+    }
+    n = count_statements(f->store);
+
+    for (int i = 0; i < CALLS; i++) {
+        assert_int_equal(fusion_store_token_active(f->store, id, 1, &uid, NULL),
+                         FUSION_OK);
+        assert_true(uid == alice);
+        assert_int_equal(access_of(f->store, alice, COLL_A), FUSION_STORE_READ);
+        assert_true(fusion_store_can(f->store, alice, "alpha", 1));
+        assert_int_equal(fusion_store_user_stamp(f->store, alice, stamp, NULL),
+                         FUSION_OK);
+        assert_int_equal(
+            fusion_store_user_name(f->store, alice, name, sizeof(name), NULL),
+            FUSION_OK);
+        assert_int_equal(fusion_store_collection_get(f->store, "alpha",
+                                                     count_coll, &count, NULL),
+                         FUSION_OK);
+    }
+    assert_int_equal(count, CALLS);
+    assert_int_equal(count_statements(f->store), n);
+    for (size_t i = 0; i < sizeof(used) / sizeof(used[0]); i++) {
+        assert_ptr_equal(f->store->stmts[used[i]], before[i]);
+        assert_true(stmt_runs(f->store, used[i]) - runs[i] >= CALLS);
+        assert_false(sqlite3_stmt_busy(f->store->stmts[used[i]]));
+    }
+}
+
+/* What a collection listing does for each collection it shows. */
+struct nested {
+    struct fusion_store *store;
+    int64_t uid;
+    unsigned held[2];
+    int inner;
+    size_t n;
+};
+
+static int
+check_listed(void *ctx, const struct fusion_store_collection *c)
+{
+    struct nested *nc = ctx;
+
+    assert_true(nc->n < 2);
+    assert_int_equal(
+        fusion_store_access(nc->store, nc->uid, c->id, &nc->held[nc->n], NULL),
+        FUSION_OK);
+    /* The statement of the outer call is busy; this one gets a copy. */
+    assert_int_equal(fusion_store_collection_get(nc->store, c->id, count_coll,
+                                                 &nc->inner, NULL),
+                     FUSION_OK);
+    nc->n++;
     return 0;
 }
+
+static void
+test_access_from_inside_callback(void **state)
+{
+    struct fixture *f = *state;
+    struct nested nc = { .store = f->store };
+    int n;
+
+    add_user(f->store, "alice", "pw");
+    nc.uid = user_id(f->store, "alice");
+    grant(f->store, "alice", NULL, COLL_B, FUSION_STORE_WRITE);
+    n = count_statements(f->store);
+    assert_int_equal(
+        fusion_store_collection_list(f->store, check_listed, &nc, NULL),
+        FUSION_OK);
+    assert_int_equal(nc.n, 2);
+    assert_int_equal(nc.inner, 2);
+    /* Listed by id: COLL_A sorts first. */
+    assert_int_equal(nc.held[0], 0);
+    assert_int_equal(nc.held[1], FUSION_STORE_WRITE);
+    nc.n = 0;
+    assert_int_equal(
+        fusion_store_collection_get(f->store, "alpha", check_listed, &nc, NULL),
+        FUSION_OK);
+    assert_int_equal(nc.inner, 3);
+    assert_int_equal(count_statements(f->store), n);
+}
+
+static void
+test_access_in_read_transaction(void **state)
+{
+    struct fixture *f = *state;
+    char token[FUSION_STORE_TOKEN_MAX], id[FUSION_STORE_TOKEN_ID_LEN + 1];
+    struct fusion_store_token_spec spec = { .user = "alice", .params = &cheap };
+    struct fusion_store_grant g = { .user = "alice",
+                                    .collection = COLL_B,
+                                    .access = FUSION_STORE_READ };
+    int64_t alice, uid = 0;
+    int count = 0;
+
+    add_user(f->store, "alice", "pw");
+    alice = user_id(f->store, "alice");
+    grant(f->store, "alice", NULL, COLL_A, FUSION_STORE_READ);
+    assert_int_equal(
+        fusion_store_token_create(f->store, &spec, token, id, NULL), FUSION_OK);
+
+    for (int round = 0; round < 3; round++) {
+        assert_int_equal(fusion_store_read_begin(f->store, NULL), FUSION_OK);
+        assert_int_equal(fusion_store_token_active(f->store, id, 1, &uid, NULL),
+                         FUSION_OK);
+        assert_int_equal(access_of(f->store, uid, COLL_A), FUSION_STORE_READ);
+        assert_int_equal(fusion_store_collection_get(f->store, COLL_A,
+                                                     count_coll, &count, NULL),
+                         FUSION_OK);
+        assert_int_equal(
+            fusion_store_user_verify(f->store, "alice", "pw", &uid, NULL),
+            FUSION_OK);
+        /* Account writes wait for the end of the read. */
+        assert_int_equal(fusion_store_grant_add(f->store, &g, NULL),
+                         FUSION_ERR_INVALID);
+        assert_int_equal(
+            fusion_store_user_add(f->store, "bob", "pw", &cheap, NULL),
+            FUSION_ERR_INVALID);
+        fusion_store_read_end(f->store);
+    }
+    assert_int_equal(count, 3);
+    assert_int_equal(fusion_store_grant_add(f->store, &g, NULL), FUSION_OK);
+    assert_int_equal(access_of(f->store, alice, COLL_B), FUSION_STORE_READ);
+}
+
+/* Migration */
 
 static void
 test_migration_from_schema_2_keeps_data(void **state)
@@ -885,6 +1200,14 @@ main(void)
         T(test_grant_errors),
         T(test_grant_disabled_user_cannot),
         T(test_grant_gone_with_collection),
+        T(test_access_user_and_group_bits),
+        T(test_access_by_alias),
+        T(test_access_disabled_or_unknown_user),
+        T(test_access_unknown_collection_notfound),
+        T(test_access_plan_uses_keys),
+        T(test_request_checks_keep_statements),
+        T(test_access_from_inside_callback),
+        T(test_access_in_read_transaction),
         T(test_migration_from_schema_2_keeps_data),
         T(test_readonly_store_refuses_writes),
     };

@@ -21,6 +21,9 @@
 #define ID_C "malware--0c7b5b88-8ff7-4a4d-aa9c-feb398cd0061"
 #define ID_D "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd"
 
+#define COLL   "0a2b3c4d-5e6f-4a1b-8c2d-3e4f5a6b7c8d"
+#define STATUS "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a"
+
 /* Two versions, as nanoseconds since the epoch. */
 #define V1 INT64_C(1600000000000000000)
 #define V2 INT64_C(1600000001000000000)
@@ -1537,6 +1540,215 @@ test_cache_size_set_per_handle(void **state)
     assert_int_equal(rows.n, 1);
 }
 
+/* Read transactions */
+
+static void
+test_read_begin_nesting(void **state)
+{
+    struct fixture *f = *state;
+    struct fusion_error err;
+
+    assert_int_equal(fusion_store_read_begin(f->store, NULL), FUSION_OK);
+    assert_int_equal(fusion_store_read_begin(f->store, &err),
+                     FUSION_ERR_INVALID);
+    assert_string_equal(err.message,
+                        "begin read: a transaction is already open");
+    assert_int_equal(fusion_store_begin(f->store, &src_file, &err),
+                     FUSION_ERR_INVALID);
+    assert_string_equal(err.message,
+                        "begin transaction: a read transaction is open");
+    fusion_store_read_end(f->store);
+    assert_true(sqlite3_get_autocommit(f->store->db));
+
+    /* Ending none does nothing. */
+    fusion_store_read_end(f->store);
+    fusion_store_read_end(NULL);
+
+    /* Nor does a read transaction go inside a write transaction. */
+    assert_int_equal(fusion_store_begin(f->store, &src_file, NULL), FUSION_OK);
+    assert_int_equal(fusion_store_read_begin(f->store, NULL),
+                     FUSION_ERR_INVALID);
+    fusion_store_read_end(f->store);
+    put_json(f->store, ID_A, V1, "{\"a\":1}");
+    assert_int_equal(fusion_store_commit(f->store, NULL), FUSION_OK);
+
+    /* Each may follow the other. */
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(fusion_store_read_begin(f->store, NULL), FUSION_OK);
+        fusion_store_read_end(f->store);
+        assert_int_equal(fusion_store_begin(f->store, NULL, NULL), FUSION_OK);
+        fusion_store_rollback(f->store);
+    }
+    assert_true(sqlite3_get_autocommit(f->store->db));
+}
+
+static void
+test_read_refuses_writes(void **state)
+{
+    struct fixture *f = *state;
+    struct fusion_store_collection c = { .id = COLL, .title = "c" };
+    static const char status[] = "{\"status\":\"pending\"}";
+    struct fusion_error err;
+
+    assert_int_equal(fusion_store_read_begin(f->store, NULL), FUSION_OK);
+    assert_int_equal(fusion_store_collection_create(f->store, &c, &err),
+                     FUSION_ERR_INVALID);
+    assert_string_equal(err.message,
+                        "create collection: a read transaction is open");
+    assert_int_equal(fusion_store_status_put(f->store, STATUS, 1, status,
+                                             strlen(status), NULL),
+                     FUSION_ERR_INVALID);
+    assert_int_equal(fusion_store_status_purge(f->store, 1, NULL, NULL),
+                     FUSION_ERR_INVALID);
+    assert_int_equal(fusion_store_collection_remove(f->store, COLL, NULL),
+                     FUSION_ERR_INVALID);
+    assert_int_equal(
+        fusion_store_collection_delete(f->store, COLL, ID_A, NULL, NULL, NULL),
+        FUSION_ERR_INVALID);
+    assert_int_equal(fusion_store_user_add(f->store, "alice", "pw", NULL, NULL),
+                     FUSION_ERR_INVALID);
+    fusion_store_read_end(f->store);
+
+    /* Nothing was written, and writes work again. */
+    assert_int_equal(fusion_store_collection_remove(f->store, COLL, NULL),
+                     FUSION_ERR_NOTFOUND);
+    assert_int_equal(fusion_store_collection_create(f->store, &c, NULL),
+                     FUSION_OK);
+    assert_int_equal(fusion_store_status_put(f->store, STATUS, 1, status,
+                                             strlen(status), NULL),
+                     FUSION_OK);
+}
+
+static uint64_t
+objects_now(struct fusion_store *store)
+{
+    uint64_t objects = 0, versions = 0;
+
+    assert_int_equal(fusion_store_totals(store, &objects, &versions, NULL),
+                     FUSION_OK);
+    return objects;
+}
+
+static void
+put_one(struct fusion_store *store, const char *id)
+{
+    assert_int_equal(fusion_store_begin(store, &src_file, NULL), FUSION_OK);
+    put_json(store, id, V1, "{\"a\":1}");
+    assert_int_equal(fusion_store_commit(store, NULL), FUSION_OK);
+}
+
+static void
+test_read_sees_snapshot(void **state)
+{
+    struct fixture *f = *state;
+    struct fusion_store_query q = { 0 };
+    struct fusion_store *writer = NULL;
+    struct rows rows;
+
+    put_one(f->store, ID_A);
+    assert_int_equal(fusion_store_open(f->path, 0, &writer, NULL), FUSION_OK);
+
+    assert_int_equal(fusion_store_read_begin(f->store, NULL), FUSION_OK);
+    assert_int_equal(objects_now(f->store), 1);
+    /* The writer is not held up, and its commit does not show. */
+    put_one(writer, ID_B);
+    assert_int_equal(objects_now(writer), 2);
+    assert_int_equal(objects_now(f->store), 1);
+    memset(&rows, 0, sizeof(rows));
+    assert_int_equal(
+        fusion_store_get(f->store, ID_B, false, collect, &rows, NULL),
+        FUSION_ERR_NOTFOUND);
+    assert_int_equal(search_count(f->store, &q, &rows), 1);
+    fusion_store_read_end(f->store);
+
+    assert_int_equal(objects_now(f->store), 2);
+    assert_int_equal(search_count(f->store, &q, &rows), 2);
+    /* Outside one, every call sees the last commit. */
+    put_one(writer, ID_C);
+    assert_int_equal(objects_now(f->store), 3);
+    fusion_store_close(writer);
+}
+
+/* Whether every frame of the WAL could be copied into the database. */
+static bool
+wal_checkpointed(struct fusion_store *store)
+{
+    int log = -1, done = -1;
+
+    assert_int_equal(sqlite3_wal_checkpoint_v2(store->db, NULL,
+                                               SQLITE_CHECKPOINT_PASSIVE, &log,
+                                               &done),
+                     SQLITE_OK);
+    return log == done;
+}
+
+static void
+test_read_end_and_close_let_go(void **state)
+{
+    struct fixture *f = *state;
+    struct fusion_store *reader = NULL;
+
+    put_one(f->store, ID_A);
+    assert_int_equal(fusion_store_open(f->path, 0, &reader, NULL), FUSION_OK);
+
+    /* A snapshot holds back the checkpoint of later commits. */
+    assert_int_equal(fusion_store_read_begin(reader, NULL), FUSION_OK);
+    assert_int_equal(objects_now(reader), 1);
+    put_one(f->store, ID_B);
+    assert_false(wal_checkpointed(f->store));
+    fusion_store_read_end(reader);
+    assert_true(wal_checkpointed(f->store));
+
+    /* Closing ends an open one. */
+    assert_int_equal(fusion_store_read_begin(reader, NULL), FUSION_OK);
+    assert_int_equal(objects_now(reader), 2);
+    put_one(f->store, ID_C);
+    assert_false(wal_checkpointed(f->store));
+    fusion_store_close(reader);
+    assert_true(wal_checkpointed(f->store));
+}
+
+/* The reads of a request give the same answers inside and outside one. */
+static void
+test_read_calls_inside_and_outside(void **state)
+{
+    struct fixture *f = *state;
+    struct fusion_store_query q = { 0 };
+    struct fusion_store_stats st;
+    struct rows rows;
+    uint64_t objects, versions;
+
+    put_one(f->store, ID_A);
+    put_one(f->store, ID_B);
+    for (int i = 0; i < 6; i++) {
+        bool inside = i % 2 == 1;
+
+        if (inside)
+            assert_int_equal(fusion_store_read_begin(f->store, NULL),
+                             FUSION_OK);
+        memset(&rows, 0, sizeof(rows));
+        assert_int_equal(
+            fusion_store_get(f->store, ID_A, true, collect, &rows, NULL),
+            FUSION_OK);
+        assert_int_equal(rows.n, 1);
+        assert_int_equal(search_count(f->store, &q, &rows), 2);
+        assert_int_equal(fusion_store_stats(f->store, &st, NULL, NULL, NULL),
+                         FUSION_OK);
+        assert_int_equal(st.objects, 2);
+        assert_int_equal(
+            fusion_store_totals(f->store, &objects, &versions, NULL),
+            FUSION_OK);
+        assert_int_equal(versions, 2);
+        assert_int_equal(
+            fusion_store_get(f->store, ID_C, false, collect, &rows, NULL),
+            FUSION_ERR_NOTFOUND);
+        assert_true(sqlite3_get_autocommit(f->store->db) == !inside);
+        if (inside)
+            fusion_store_read_end(f->store);
+        assert_true(sqlite3_get_autocommit(f->store->db));
+    }
+}
+
 /* Out of memory */
 
 static enum fusion_err
@@ -1655,6 +1867,11 @@ main(void)
         T(test_schema_migrate_v3_to_v4_keeps_data),
         T(test_schema_steps_keep_version_3),
         T(test_cache_size_set_per_handle),
+        T(test_read_begin_nesting),
+        T(test_read_refuses_writes),
+        T(test_read_sees_snapshot),
+        T(test_read_end_and_close_let_go),
+        T(test_read_calls_inside_and_outside),
         T(test_store_alloc_failure_sweep),
     };
 

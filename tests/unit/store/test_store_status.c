@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "store/store.h"
+#include "store/store_int.h"
 #include "store_fixture.h"
 
 static int
@@ -221,6 +222,86 @@ test_status_in_open_transaction(void **state)
     assert_int_equal(status_get(f->store, STATUS_3, &t), FUSION_OK);
 }
 
+static int
+count_statements(struct fusion_store *store)
+{
+    int n = 0;
+
+    for (sqlite3_stmt *s = sqlite3_next_stmt(store->db, NULL); s;
+         s = sqlite3_next_stmt(store->db, s))
+        n++;
+    return n;
+}
+
+/* A status read back from inside the callback of another read. */
+static int
+get_again(void *ctx, const char *json, size_t len)
+{
+    struct fusion_store *store = ctx;
+    struct text t;
+
+    (void)json;
+    (void)len;
+    assert_int_equal(status_get(store, STATUS_2, &t), FUSION_OK);
+    assert_string_equal(t.buf, "{\"n\":2}");
+    return 0;
+}
+
+static void
+test_status_statements_kept(void **state)
+{
+    enum {
+        CALLS = 300
+    };
+    struct fixture *f = *state;
+    sqlite3_stmt *get = f->store->stmts[STMT_STATUS_GET];
+    sqlite3_stmt *put = f->store->stmts[STMT_STATUS_PUT];
+    int runs = sqlite3_stmt_status(get, SQLITE_STMTSTATUS_RUN, 0);
+    char json[32];
+    struct text t;
+    int n;
+
+    for (int i = 0; i < CALLS; i++) {
+        snprintf(json, sizeof(json), "{\"n\":%d}", i);
+        status_put_ok(f->store, STATUS_1, i, json);
+        assert_int_equal(status_get(f->store, STATUS_1, &t), FUSION_OK);
+        assert_string_equal(t.buf, json);
+    }
+    assert_ptr_equal(f->store->stmts[STMT_STATUS_GET], get);
+    assert_ptr_equal(f->store->stmts[STMT_STATUS_PUT], put);
+    assert_true(sqlite3_stmt_status(get, SQLITE_STMTSTATUS_RUN, 0) - runs >=
+                CALLS);
+    assert_false(sqlite3_stmt_busy(get) || sqlite3_stmt_busy(put));
+
+    /* The copy lent while the statement is busy goes when returned. */
+    status_put_ok(f->store, STATUS_2, 1, "{\"n\":2}");
+    n = count_statements(f->store);
+    assert_int_equal(
+        fusion_store_status_get(f->store, STATUS_1, get_again, f->store, NULL),
+        FUSION_OK);
+    assert_int_equal(count_statements(f->store), n);
+}
+
+static void
+test_status_in_read_transaction(void **state)
+{
+    struct fixture *f = *state;
+    struct fusion_error err;
+    struct text t;
+
+    status_put_ok(f->store, STATUS_1, 100, "{}");
+    assert_int_equal(fusion_store_read_begin(f->store, NULL), FUSION_OK);
+    assert_int_equal(status_get(f->store, STATUS_1, &t), FUSION_OK);
+    assert_int_equal(status_get(f->store, STATUS_2, &t), FUSION_ERR_NOTFOUND);
+    assert_int_equal(
+        fusion_store_status_put(f->store, STATUS_2, 1, "{}", 2, &err),
+        FUSION_ERR_INVALID);
+    assert_string_equal(err.message, "put status: a read transaction is open");
+    fusion_store_read_end(f->store);
+    status_put_ok(f->store, STATUS_2, 100, "{}");
+    assert_int_equal(status_get(f->store, STATUS_2, &t), FUSION_OK);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -232,6 +313,8 @@ main(void)
         T(test_status_put_invalid),
         T(test_status_purge_by_age),
         T(test_status_in_open_transaction),
+        T(test_status_statements_kept),
+        T(test_status_in_read_transaction),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

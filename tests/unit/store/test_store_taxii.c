@@ -1107,6 +1107,34 @@ explain(struct fusion_store *store, struct plan *p)
     explain_sql(store, sqlite3_sql(store->taxii_stmt), p);
 }
 
+/* Keeps the SQL of the last collection query a handle ran. */
+static int
+trace_query(unsigned type, void *ctx, void *p, void *x)
+{
+    const char *sql = sqlite3_sql(p);
+
+    (void)type;
+    (void)x;
+    if (sql && strncmp(sql, "SELECT o.id", 11) == 0)
+        snprintf(ctx, sizeof(((struct plan *)0)->text), "%s", sql);
+    return 0;
+}
+
+/* The plan of the collection query that q runs. */
+static void
+explain_query(struct fusion_store *store,
+              const struct fusion_store_taxii_query *q, struct plan *p)
+{
+    struct plan sql = { "" };
+    struct rows rows;
+
+    sqlite3_trace_v2(store->db, SQLITE_TRACE_STMT, trace_query, sql.text);
+    query(store, COLL_1, q, &rows);
+    sqlite3_trace_v2(store->db, 0, NULL, NULL);
+    assert_true(sql.text[0] != '\0');
+    explain_sql(store, sql.text, p);
+}
+
 static void
 test_query_plan_uses_indexes(void **state)
 {
@@ -1128,13 +1156,82 @@ test_query_plan_uses_indexes(void **state)
     assert_null(strstr(p.text, "SCAN"));
     assert_null(strstr(p.text, "TEMP B-TREE"));
 
+    /* A first page reads the same way. */
+    q.next = 0;
+    explain_query(f->store, &q, &p);
+    assert_non_null(strstr(p.text, "SEARCH m USING PRIMARY KEY "
+                                   "(collection_id=? AND date_added>?)"));
+    assert_null(strstr(p.text, "SCAN"));
+
     /* By id, the id's versions lead. */
     q.ids = ids;
     q.nids = 1;
-    query(f->store, COLL_1, &q, &rows);
-    explain(f->store, &p);
+    explain_query(f->store, &q, &p);
     assert_non_null(strstr(p.text, "SEARCH o USING INDEX objects_id"));
     assert_null(strstr(p.text, "SCAN"));
+}
+
+/*
+ * Every page of one query shape runs on one prepared statement, and a
+ * query by id, whose SQL holds the ids' hashes, leaves it in place.
+ */
+static void
+test_query_statement_kept_across_pages(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const ids[] = { ID_A };
+    struct fusion_store_taxii_query q = { .limit = 10 };
+    struct fusion_store_taxii_query by_id = { .ids = ids, .nids = 1 };
+    struct fusion_store_page page;
+    sqlite3_stmt *stmt;
+    struct rows rows;
+    size_t total = 0;
+    int runs;
+
+    put_many(f->store, 0, 95);
+    put1(f->store, ID_A, V1, in_c1, 1);
+    page = query(f->store, COLL_1, &q, &rows);
+    stmt = f->store->taxii_stmt;
+    assert_non_null(stmt);
+    runs = sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_RUN, 0);
+    total += page.count;
+    while (page.more) {
+        q.next = page.last_added;
+        page = query(f->store, COLL_1, &q, &rows);
+        total += page.count;
+        assert_int_equal(query(f->store, COLL_1, &by_id, &rows).count, 1);
+        assert_ptr_equal(f->store->taxii_stmt, stmt);
+    }
+    assert_int_equal(total, 96);
+    assert_int_equal(sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_RUN, 0) - runs,
+                     9);
+    assert_false(sqlite3_stmt_busy(stmt));
+}
+
+static void
+test_query_in_read_transaction(void **state)
+{
+    struct fixture *f = *state;
+    struct fusion_store_taxii_query q = { .limit = 10 };
+    struct fusion_store *writer = NULL;
+    struct fusion_store_page page;
+    struct rows rows;
+
+    put_many(f->store, 0, 20);
+    assert_int_equal(fusion_store_open(f->path, 0, &writer, NULL), FUSION_OK);
+    assert_int_equal(fusion_store_read_begin(f->store, NULL), FUSION_OK);
+    page = query(f->store, COLL_1, &q, &rows);
+    assert_int_equal(page.count, 10);
+    put_many(writer, 20, 30);
+    /* The pages of one read transaction come from one snapshot. */
+    q.next = page.last_added;
+    page = query(f->store, COLL_1, &q, &rows);
+    assert_int_equal(page.count, 10);
+    assert_false(page.more);
+    fusion_store_read_end(f->store);
+    q.next = page.last_added;
+    assert_int_equal(query(f->store, COLL_1, &q, &rows).count, 10);
+    fusion_store_close(writer);
 }
 
 static int
@@ -1556,6 +1653,8 @@ main(void)
         T(test_query_limit_next_pages_each_once),
         T(test_query_paging_stable_under_inserts),
         T(test_query_plan_uses_indexes),
+        T(test_query_statement_kept_across_pages),
+        T(test_query_in_read_transaction),
         T(test_query_callback_stop_returned),
         T(test_delete_last_by_default),
         T(test_delete_first_all_and_times),
