@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Ingest: reads STIX 2.0 and 2.1 JSON (bundles, bare objects, arrays of
- * objects, JSON lines, or several of these one after another), upgrades,
- * validates and indexes each object, and stores one input in one
- * transaction. The reader streams: a bundle of any size is read in
- * bounded memory, one object at a time.
+ * Ingest: reads STIX 2.0 and 2.1 JSON (bundles, TAXII 2.1 envelopes, bare
+ * objects, arrays of objects, JSON lines, or several of these one after
+ * another), upgrades, validates and indexes each object, and stores one
+ * input in one transaction. The reader streams: a bundle or envelope of
+ * any size is read in bounded memory, one object at a time.
  */
 #ifndef FUSION_INGEST_H
 #define FUSION_INGEST_H
@@ -48,6 +48,40 @@ struct fusion_ingest_note {
 typedef void (*fusion_ingest_note_fn)(void *ctx,
                                       const struct fusion_ingest_note *note);
 
+/* The fate of one object read from the input (see the outcome option). */
+enum fusion_ingest_outcome_kind {
+    FUSION_INGEST_STORED,    /* a new object or a new version of one */
+    FUSION_INGEST_DUPLICATE, /* this exact version was stored already */
+    FUSION_INGEST_FAILED,    /* rejected or conflicting: not stored */
+};
+
+/*
+ * All pointers are borrowed for the duration of the callback.
+ *
+ * version is the object's modified, else its created, as written in the
+ * stored text (for an object not stored, as it would have been written),
+ * or NULL when neither is a string (an SCO has none). A STIX 2.0 object
+ * is upgraded before it is stored, which may pad its timestamps to
+ * milliseconds: version is then the padded value, the one a later read
+ * of the store (a TAXII GET) returns, not the one in the input.
+ *
+ * message says why for FAILED: the first validation error as "PATH:
+ * message" (only the message when it concerns the whole object), or that
+ * another object with this id and version is stored already (a
+ * conflict), or that the object is newer than the revocation of its id.
+ */
+struct fusion_ingest_outcome {
+    enum fusion_ingest_outcome_kind kind;
+    const char *object_id; /* NULL when the object had none */
+    const char *version;
+    uint64_t offset;     /* byte offset of the object in the input */
+    uint64_t line;       /* line of the object's first byte, from 1 */
+    const char *message; /* FAILED: the reason; otherwise NULL */
+};
+
+typedef void (*fusion_ingest_outcome_fn)(
+    void *ctx, const struct fusion_ingest_outcome *outcome);
+
 /* Called every few thousand objects with the bytes read so far. */
 typedef void (*fusion_ingest_progress_fn)(void *ctx, uint64_t bytes,
                                           uint64_t objects);
@@ -60,13 +94,37 @@ struct fusion_ingest_options {
      * are rejected one by one and the rest is stored.
      */
     bool strict;
+    /*
+     * Envelope: the input must be exactly one TAXII 2.1 envelope (section
+     * 3.7): a JSON object without "type", whose "objects" array, if any,
+     * is streamed like a bundle's whatever the order of its members.
+     * "more" must be a boolean and "next" a string when present; other
+     * members are ignored, as section 7.1 allows for custom properties.
+     * {} and {"objects": []} store nothing. Anything else (a bundle, a
+     * bare object, an array, a second JSON value) fails the input with
+     * FUSION_ERR_INVALID. Without the option (the default) an envelope,
+     * a top-level object without "type" that has an "objects" array, is
+     * read beside the other shapes; not knowing whether a "type" follows,
+     * the reader then holds its objects whole, up to max_document_bytes.
+     */
+    bool envelope;
     struct fusion_store_source source;
     /* TAXII collections (ids or aliases) every stored version goes into */
     const char *const *collections;
     size_t ncollections;
     fusion_ingest_note_fn note;
     fusion_ingest_progress_fn progress;
-    void *ctx;
+    /*
+     * Called exactly once per object read from the input (an element of
+     * a bundle, envelope or array, or a top-level object), in input
+     * order, on the calling thread, once its fate is known; an object's
+     * notes come before its outcome. The SCOs that the STIX 2.0 upgrade
+     * lifts out of an observed-data get no outcome of their own. It runs
+     * inside the store transaction, so it must not use the store handle
+     * being written. When the call fails, see fusion_ingest_file.
+     */
+    fusion_ingest_outcome_fn outcome;
+    void *ctx; /* passed to note, progress and outcome */
 };
 
 struct fusion_ingest_counts {
@@ -82,13 +140,24 @@ struct fusion_ingest_counts {
 };
 
 /*
- * Reads all of f (name is only for messages) and stores what it holds in
- * one transaction. counts (may be NULL) is filled even on failure with
- * what was read, but on failure nothing is stored. Errors:
- * FUSION_ERR_INVALID for malformed JSON or input that is not STIX (err
- * names the byte offset and line), FUSION_ERR_LIMIT when a limit is
+ * Reads all of f and stores what it holds in one transaction. counts (may be
+ * NULL) is filled even on failure with what was read, but on failure nothing is
+ * stored. Errors: FUSION_ERR_INVALID for malformed JSON or input that is not
+ * STIX (err names the byte offset and line), FUSION_ERR_LIMIT when a limit is
  * exceeded, FUSION_ERR_IO, FUSION_ERR_DB, FUSION_ERR_NOMEM; in strict
  * mode FUSION_ERR_INVALID for the first invalid object as well.
+ *
+ * On failure the outcomes reported before it (there may be none, and
+ * there are none for the objects after the failure) no longer hold: the
+ * transaction is rolled back, so every object of the input is to be
+ * taken as failed, for the reason in err. This includes a failure to
+ * commit, which comes after all outcomes.
+ *
+ * Calls on different store handles may run on different threads at
+ * once; a handle is used by one call at a time. Handles of the same
+ * SQLite store take turns to write, each waiting for the lock up to the
+ * store's busy timeout. Reading and checking run on a thread of their
+ * own while the calling thread stores.
  */
 FUSION_NODISCARD enum fusion_err
 fusion_ingest_file(struct fusion_store *store, FILE *f,
@@ -96,7 +165,13 @@ fusion_ingest_file(struct fusion_store *store, FILE *f,
                    struct fusion_ingest_counts *counts,
                    struct fusion_error *err);
 
-/* Same, for a document already in memory. */
+/*
+ * Same, for the len bytes of a document in memory. A document of up to
+ * 4 MiB (a TAXII request) is read and checked whole on the calling
+ * thread before the transaction opens: the store's write lock is held
+ * only while storing, and an input that fails to read reports no
+ * outcome. A larger one goes as fusion_ingest_file does.
+ */
 FUSION_NODISCARD enum fusion_err
 fusion_ingest_buffer(struct fusion_store *store, const char *data, size_t len,
                      const struct fusion_ingest_options *opt,

@@ -7,8 +7,8 @@
 
 /*
  * Called by the reader with the text of one element: an object of a
- * bundle or of a top-level array, or a top-level object. offset and line
- * locate its first byte in the input.
+ * bundle, of a TAXII envelope or of a top-level array, or a top-level
+ * object. offset and line locate its first byte in the input.
  */
 typedef enum fusion_err (*ingest_element_fn)(void *ctx, const char *text,
                                              size_t len, uint64_t offset,
@@ -22,6 +22,7 @@ struct ingest_source {
     uint64_t base; /* offset of the first byte in the whole input */
     uint64_t line; /* line of the first byte */
     size_t depth;  /* nesting depth the source starts at */
+    bool envelope; /* exactly one TAXII envelope, nothing else */
 };
 
 /*
@@ -40,8 +41,9 @@ ingest_read_json(const struct ingest_source *src,
  * thread that stores them: batches of records in a bounded queue.
  */
 enum ingest_rec_kind {
-    INGEST_REC_PUT,  /* a version to store */
-    INGEST_REC_NOTE, /* a warning or rejection to report */
+    INGEST_REC_PUT,    /* a version to store */
+    INGEST_REC_NOTE,   /* a warning or rejection to report */
+    INGEST_REC_FAILED, /* the outcome of an object refused before the store */
 };
 
 /* String fields are offsets into the batch's byte pool. */
@@ -51,13 +53,15 @@ struct ingest_rec {
     uint64_t line;
     size_t id;   /* SIZE_MAX: none */
     size_t type; /* PUT: type; NOTE: path */
-    size_t spec; /* PUT: spec_version; NOTE: message */
+    size_t spec; /* PUT: spec_version; NOTE, FAILED: message */
     size_t json;
     size_t json_len;
     size_t keys; /* index of the first key in the batch's key array */
     size_t nkeys;
+    size_t version_text; /* PUT, FAILED: modified or created; SIZE_MAX: none */
     int64_t version;
     bool revoked;
+    bool outcome; /* PUT: an object of the input, not a lifted SCO */
     enum fusion_ingest_event event;
 };
 
@@ -71,6 +75,11 @@ struct ingest_batch {
     size_t keys_cap;
     uint64_t bytes_read;
 };
+
+/* An empty batch; release frees its storage, clear keeps it for reuse. */
+void ingest_batch_init(struct ingest_batch *b);
+void ingest_batch_release(struct ingest_batch *b);
+void ingest_batch_clear(struct ingest_batch *b);
 
 struct ingest_queue;
 

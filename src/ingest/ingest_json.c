@@ -66,9 +66,9 @@ capture_fail(struct reader *r, enum fusion_err rc)
         return fail(r, rc, here(r), r->line, "out of memory");
     if (r->cap_document)
         snprintf(msg, sizeof(msg),
-                 "bundle larger than the document limit of %zu bytes (a "
-                 "bundle that lists its objects before its type is held "
-                 "whole)",
+                 "objects larger than the document limit of %zu bytes (the "
+                 "objects of a bundle that lists them before its type, or of "
+                 "a TAXII envelope, are held whole)",
                  r->limits->max_document_bytes);
     else
         snprintf(msg, sizeof(msg),
@@ -354,10 +354,17 @@ struct top_object {
     struct fusion_buf deferred; /* "objects" seen before "type" */
     uint64_t deferred_offset;
     uint64_t deferred_line;
+    uint64_t more_offset; /* where the values of "more" and "next" start */
+    uint64_t more_line;
+    uint64_t next_offset;
+    uint64_t next_line;
     bool is_bundle;
     bool type_seen;
-    bool streamed;
+    bool objects_seen;
+    bool objects_array;
     bool has_deferred;
+    bool more_bad; /* "more" is not a boolean */
+    bool next_bad; /* "next" is not a string */
 };
 
 static bool
@@ -369,12 +376,52 @@ key_is(const struct fusion_buf *key, const char *name)
     return key->len == n + 2 && memcmp(key->data + 1, name, n) == 0;
 }
 
-static void
-note_type(struct top_object *top, const struct fusion_buf *value)
+static bool
+value_is(const struct fusion_buf *value, const char *text)
 {
-    top->type_seen = true;
-    top->is_bundle =
-        value->len == 8 && memcmp(value->data, "\"bundle\"", 8) == 0;
+    size_t n = strlen(text);
+
+    return value->len == n && memcmp(value->data, text, n) == 0;
+}
+
+/*
+ * With the envelope option a "type" member means the input is not an
+ * envelope; naming the type tells a bundle from an object.
+ */
+static enum fusion_err
+not_envelope(struct reader *r, const struct fusion_buf *value, uint64_t offset,
+             uint64_t line)
+{
+    char msg[200];
+    int n = value->len > 64 ? 64 : (int)value->len;
+
+    snprintf(msg, sizeof(msg),
+             "expected a TAXII envelope, found an object with \"type\": %.*s%s",
+             n, value->data, value->len > 64 ? "..." : "");
+    return fail(r, FUSION_ERR_INVALID, offset, line, msg);
+}
+
+/* Remembers what the members that tell the kind of the object hold. */
+static enum fusion_err
+note_member(struct reader *r, struct top_object *top,
+            const struct fusion_buf *key, const struct fusion_buf *value,
+            uint64_t offset, uint64_t line)
+{
+    if (key_is(key, "type")) {
+        if (r->src->envelope)
+            return not_envelope(r, value, offset, line);
+        top->type_seen = true;
+        top->is_bundle = value_is(value, "\"bundle\"");
+    } else if (key_is(key, "more")) {
+        top->more_offset = offset;
+        top->more_line = line;
+        top->more_bad = !value_is(value, "true") && !value_is(value, "false");
+    } else if (key_is(key, "next")) {
+        top->next_offset = offset;
+        top->next_line = line;
+        top->next_bad = value->data[0] != '"';
+    }
+    return FUSION_OK;
 }
 
 static enum fusion_err
@@ -398,33 +445,51 @@ append_member(struct reader *r, struct top_object *top,
     return FUSION_OK;
 }
 
+/*
+ * An "objects" array is streamed when the object is known to be a
+ * bundle, or must be an envelope; before "type" it is held whole until
+ * the end of the object tells a bundle or an envelope (no "type") from a
+ * STIX object that has a property of that name.
+ */
+static enum fusion_err
+read_objects(struct reader *r, struct top_object *top, struct fusion_buf *value)
+{
+    top->objects_array = true;
+    if ((top->type_seen && top->is_bundle) || r->src->envelope)
+        return read_array(r, value);
+    assert(!top->type_seen && !top->has_deferred);
+    top->has_deferred = true;
+    top->deferred_offset = here(r);
+    top->deferred_line = r->line;
+    capture_begin(r, &top->deferred);
+    r->cap_document = true;
+    if (skip_value(r) || capture_end(r))
+        return r->rc;
+    return FUSION_OK;
+}
+
 static enum fusion_err
 read_member_value(struct reader *r, struct top_object *top,
                   const struct fusion_buf *key, struct fusion_buf *value)
 {
-    bool objects = key_is(key, "objects");
+    uint64_t offset = here(r), line = r->line;
 
-    if (objects && peek(r) == '[' && top->type_seen && top->is_bundle) {
-        top->streamed = true;
-        return read_array(r, value);
-    }
-    if (objects && peek(r) == '[' && !top->type_seen && !top->has_deferred) {
-        top->has_deferred = true;
-        top->deferred_offset = here(r);
-        top->deferred_line = r->line;
-        capture_begin(r, &top->deferred);
-        r->cap_document = true;
-        if (skip_value(r) || capture_end(r))
-            return r->rc;
-        return FUSION_OK;
+    if (key_is(key, "objects")) {
+        /* a second "objects" would be read as more of the same list */
+        if (top->objects_seen)
+            return fail(r, FUSION_ERR_INVALID, offset, line,
+                        "duplicate member \"objects\"");
+        top->objects_seen = true;
+        if (peek(r) == '[' && (!top->type_seen || top->is_bundle))
+            return read_objects(r, top, value);
     }
     capture_begin(r, value);
     if (skip_value(r) || capture_end(r))
         return r->rc;
     if (value->len == 0)
         return unexpected(r, peek(r), "a value");
-    if (key_is(key, "type"))
-        note_type(top, value);
+    if (note_member(r, top, key, value, offset, line))
+        return r->rc;
     return append_member(r, top, key, value);
 }
 
@@ -461,28 +526,45 @@ read_members(struct reader *r, struct top_object *top, struct fusion_buf *key,
 }
 
 /*
- * The members of a bundle other than its objects must be well-formed
- * JSON too, and "objects", when present, an array.
+ * The members of a bundle or envelope other than its objects must be
+ * well-formed JSON too, and "objects", when present, an array.
  */
 static enum fusion_err
-check_bundle_head(struct reader *r, const struct fusion_buf *head,
-                  uint64_t offset, uint64_t line)
+check_head(struct reader *r, const struct fusion_buf *head, const char *what,
+           uint64_t offset, uint64_t line)
 {
     json_error_t jerr;
-    json_t *bundle;
+    json_t *doc;
     char msg[300];
 
-    bundle = json_loadb(head->data, head->len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!bundle) {
-        snprintf(msg, sizeof(msg), "invalid bundle: %s", jerr.text);
+    doc = json_loadb(head->data, head->len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!doc) {
+        snprintf(msg, sizeof(msg), "invalid %s: %s", what, jerr.text);
         return fail(r, FUSION_ERR_INVALID, offset, line, msg);
     }
-    if (json_object_get(bundle, "objects")) {
-        json_decref(bundle);
-        return fail(r, FUSION_ERR_INVALID, offset, line,
-                    "invalid bundle: 'objects' must be an array");
+    if (json_object_get(doc, "objects")) {
+        json_decref(doc);
+        snprintf(msg, sizeof(msg), "invalid %s: \"objects\" must be an array",
+                 what);
+        return fail(r, FUSION_ERR_INVALID, offset, line, msg);
     }
-    json_decref(bundle);
+    json_decref(doc);
+    return FUSION_OK;
+}
+
+/* TAXII 2.1 section 3.7 types "more" and "next"; the rest is ignored. */
+static enum fusion_err
+check_envelope(struct reader *r, const struct top_object *top, uint64_t offset,
+               uint64_t line)
+{
+    if (check_head(r, &top->head, "TAXII envelope", offset, line))
+        return r->rc;
+    if (top->more_bad)
+        return fail(r, FUSION_ERR_INVALID, top->more_offset, top->more_line,
+                    "invalid TAXII envelope: \"more\" must be true or false");
+    if (top->next_bad)
+        return fail(r, FUSION_ERR_INVALID, top->next_offset, top->next_line,
+                    "invalid TAXII envelope: \"next\" must be a string");
     return FUSION_OK;
 }
 
@@ -496,28 +578,55 @@ read_deferred(struct reader *r, struct top_object *top)
         .line = top->deferred_line,
         .depth = r->depth + 1,
     };
+    enum fusion_err rc;
 
-    return ingest_read_json(&sub, r->limits, r->fn, r->ctx, NULL, r->err);
+    /* the error stops this reader too, the same as a streamed element's */
+    rc = ingest_read_json(&sub, r->limits, r->fn, r->ctx, NULL, r->err);
+    if (rc)
+        r->rc = rc;
+    return rc;
+}
+
+/* The held "objects" go back into the text of a single STIX object. */
+static enum fusion_err
+splice_deferred(struct reader *r, struct top_object *top, uint64_t offset,
+                uint64_t line)
+{
+    enum fusion_err rc;
+
+    rc = fusion_buf_puts(&top->head,
+                         top->head.len > 1 ? ",\"objects\":" : "\"objects\":");
+    if (!rc)
+        rc = fusion_buf_append(&top->head, top->deferred.data,
+                               top->deferred.len);
+    if (rc)
+        return fail(r, rc, offset, line,
+                    "object larger than the object size limit");
+    return FUSION_OK;
 }
 
 /*
- * A top-level object is a bundle, whose objects are streamed one by one,
- * or a single STIX object. Key order is free, so "objects" may come before
- * "type"; such an array is held whole (up to the document limit) until
- * the type is known.
+ * A top-level object is a bundle or a TAXII envelope (no "type", an
+ * "objects" array), whose objects are streamed one by one, or a single
+ * STIX object. Key order is free, so "objects" may come before "type";
+ * such an array is held whole (up to the document limit) until the end
+ * of the object says which it was.
  */
 static enum fusion_err
 read_object(struct reader *r, struct fusion_buf *key, struct fusion_buf *value)
 {
     struct top_object top = { 0 };
     uint64_t offset = here(r), line = r->line;
+    bool envelope;
     enum fusion_err rc;
 
     fusion_buf_init(&top.head, r->limits->max_object_bytes);
     fusion_buf_init(&top.deferred, r->limits->max_document_bytes);
     rc = fusion_buf_putc(&top.head, '{');
-    if (rc)
+    if (rc) {
+        fail(r, rc, offset, line, "out of memory");
         goto out;
+    }
     r->pos++;
     r->depth++;
     rc = read_members(r, &top, key, value);
@@ -526,29 +635,22 @@ read_object(struct reader *r, struct fusion_buf *key, struct fusion_buf *value)
     assert(r->depth > 0);
     r->pos++;
     r->depth--;
-    if (top.has_deferred && top.is_bundle) {
+    envelope = r->src->envelope || (!top.type_seen && top.objects_array);
+    if (top.has_deferred && (top.is_bundle || envelope))
         rc = read_deferred(r, &top);
-        if (rc)
-            goto out;
-    } else if (top.has_deferred) {
-        rc = fusion_buf_puts(&top.head, top.head.len > 1 ? ",\"objects\":"
-                                                         : "\"objects\":");
-        if (!rc)
-            rc = fusion_buf_append(&top.head, top.deferred.data,
-                                   top.deferred.len);
-        if (rc) {
-            fail(r, rc, offset, line,
-                 "object larger than the object size limit");
-            goto out;
-        }
-    }
+    else if (top.has_deferred)
+        rc = splice_deferred(r, &top, offset, line);
+    if (rc)
+        goto out;
     rc = fusion_buf_putc(&top.head, '}');
     if (rc) {
         fail(r, rc, offset, line, "object larger than the object size limit");
         goto out;
     }
     if (top.is_bundle)
-        rc = check_bundle_head(r, &top.head, offset, line);
+        rc = check_head(r, &top.head, "bundle", offset, line);
+    else if (envelope)
+        rc = check_envelope(r, &top, offset, line);
     else
         rc = emit(r, &top.head, offset, line);
 out:
@@ -567,12 +669,22 @@ read_values(struct reader *r)
     fusion_buf_init(&key, r->limits->max_object_bytes);
     fusion_buf_init(&value, r->limits->max_object_bytes);
     while (!r->rc && (c = skip_ws(r)) >= 0) {
-        if (c == '[')
-            read_array(r, &value);
+        enum fusion_err rc;
+
+        if (r->src->envelope && documents > 0)
+            rc = unexpected(r, c,
+                            "the end of the input after the TAXII envelope");
+        else if (r->src->envelope && c != '{')
+            rc = unexpected(r, c, "a TAXII envelope (a JSON object)");
+        else if (c == '[')
+            rc = read_array(r, &value);
         else if (c == '{')
-            read_object(r, &key, &value);
+            rc = read_object(r, &key, &value);
         else
-            unexpected(r, c, "a JSON object or array");
+            rc = unexpected(r, c, "a JSON object or array");
+        /* a failure must end the loop, which would read on from r->pos */
+        if (rc && !r->rc)
+            fail(r, rc, here(r), r->line, fusion_strerror(rc));
         documents++;
     }
     if (!r->rc && documents == 0 && r->src->depth == 0)

@@ -2,7 +2,8 @@
 /*
  * The ingest pipeline: parse, upgrade, validate and index each object of
  * one input on a worker thread, and store it on the calling thread, all
- * in one store transaction.
+ * in one store transaction. A small input in memory is checked whole on
+ * the calling thread first and then stored.
  */
 #include "ingest/ingest.h"
 
@@ -25,15 +26,29 @@ struct key_list {
 #define BATCH_RECORDS 512
 #define BATCH_BYTES   ((size_t)1 << 20)
 
+/*
+ * Inputs in memory up to this size, such as TAXII requests (1000 typical
+ * objects make a few hundred kilobytes), run on the calling thread alone:
+ * for them, starting a thread and handing batches over cost more than the
+ * overlap gains. Their records are all held, and the store transaction
+ * opens only once every object is checked, so that writers to the same
+ * store hold its lock for less time.
+ */
+#define INLINE_MAX_BYTES ((size_t)4 << 20)
+
 struct pipeline {
     const struct fusion_ingest_options *opt;
     struct fusion_ingest_counts *counts;
-    struct ingest_queue *queue;
+    struct ingest_queue *queue; /* NULL: batches are held, see run_inline */
     struct ingest_batch *batch;
+    struct ingest_batch **held;
+    size_t nheld;
+    size_t held_cap;
     struct fusion_stix_report rep;
     struct fusion_buf text;
     struct key_list keys;
     json_t *lifted;
+    bool lifting; /* checking the SCOs lifted out of an observed-data */
     uint64_t offset;
     uint64_t line;
 };
@@ -81,21 +96,62 @@ add_key(void *ctx, const char *type, const char *value)
     return FUSION_OK;
 }
 
-/* The batch being filled; a full one is handed to the storing thread. */
+/* Sends a filled batch to the storing thread, or holds it for later. */
+static enum fusion_err
+hand_over(struct pipeline *p, struct ingest_batch *b)
+{
+    if (p->queue) {
+        ingest_queue_push(p->queue, b);
+        return FUSION_OK;
+    }
+    if (p->nheld == p->held_cap) {
+        size_t cap = p->held_cap ? p->held_cap * 2 : 8;
+        struct ingest_batch **held =
+            fusion_realloc(p->held, cap * sizeof(*held));
+
+        if (!held) {
+            ingest_batch_release(b);
+            fusion_free(b);
+            return FUSION_ERR_NOMEM;
+        }
+        p->held = held;
+        p->held_cap = cap;
+    }
+    p->held[p->nheld++] = b;
+    return FUSION_OK;
+}
+
+static struct ingest_batch *
+empty_batch(struct pipeline *p)
+{
+    struct ingest_batch *b;
+
+    if (p->queue)
+        return ingest_queue_take_empty(p->queue);
+    b = fusion_malloc(sizeof(*b));
+    if (b)
+        ingest_batch_init(b);
+    return b;
+}
+
+/*
+ * The batch being filled; a full one is handed over. NULL when the
+ * storing thread has stopped, or when memory runs out for a held one.
+ */
 static struct ingest_batch *
 current_batch(struct pipeline *p)
 {
     struct ingest_batch *b = p->batch;
 
-    assert(p->queue);
     if (b && (b->n >= BATCH_RECORDS || b->pool.len >= BATCH_BYTES)) {
         b->bytes_read = p->offset;
-        ingest_queue_push(p->queue, b);
-        p->batch = b = NULL;
+        p->batch = NULL;
+        if (hand_over(p, b))
+            return NULL;
     }
-    if (!b)
-        p->batch = b = ingest_queue_take_empty(p->queue);
-    return b;
+    if (!p->batch)
+        p->batch = empty_batch(p);
+    return p->batch;
 }
 
 static enum fusion_err
@@ -135,11 +191,17 @@ pool_str(struct ingest_batch *b, const char *s, size_t len, size_t *out)
     return rc;
 }
 
-/* Nonzero when the storing thread has stopped taking batches. */
+/*
+ * A record could not be added: rc is FUSION_ERR_INTERNAL when there was
+ * no batch to fill, because the storing thread has stopped (its own error
+ * is the one reported) or, with batches held, memory ran out.
+ */
 static enum fusion_err
-stopped(struct fusion_error *err)
+stopped(const struct pipeline *p, enum fusion_err rc, struct fusion_error *err)
 {
-    return fusion_error_set(err, FUSION_ERR_INTERNAL, "ingest stopped");
+    if (rc == FUSION_ERR_INTERNAL && p->queue)
+        return fusion_error_set(err, rc, "ingest stopped");
+    return fusion_error_set(err, FUSION_ERR_NOMEM, "out of memory");
 }
 
 static enum fusion_err
@@ -212,34 +274,93 @@ check_pattern(struct pipeline *p, const json_t *obj)
     return rc;
 }
 
+/* The version of obj as written: modified, else created, else NULL. */
+static const char *
+version_text(const json_t *obj)
+{
+    const char *v;
+
+    if (!obj)
+        return NULL;
+    v = fusion_stix_str(obj, "modified");
+    return v ? v : fusion_stix_str(obj, "created");
+}
+
 static enum fusion_err
 version_of(const json_t *obj, struct fusion_ts *version)
 {
-    const char *v = fusion_stix_str(obj, "modified");
+    const char *v = version_text(obj);
 
-    if (!v)
-        v = fusion_stix_str(obj, "created");
     version->ns = 0;
     if (!v)
         return FUSION_OK;
     return fusion_ts_parse(v, strlen(v), version, NULL);
 }
 
-static enum fusion_err
-rejected(struct pipeline *p, const char *id, struct fusion_error *err)
+static const struct fusion_stix_issue *
+first_error(const struct fusion_stix_report *rep)
 {
-    const struct fusion_stix_issue *first = NULL;
+    for (size_t i = 0; i < rep->count; i++) {
+        if (rep->items[i].severity == FUSION_STIX_ERROR)
+            return &rep->items[i];
+    }
+    return NULL;
+}
+
+/* The outcome of a rejected object: its first error, "PATH: message". */
+static enum fusion_err
+add_failed(struct pipeline *p, const json_t *obj, const char *id)
+{
+    const struct fusion_stix_issue *first = first_error(&p->rep);
+    const char *version = version_text(obj);
+    struct ingest_batch *b = current_batch(p);
+    struct ingest_rec *rec;
+    enum fusion_err rc;
+
+    if (!b)
+        return FUSION_ERR_INTERNAL;
+    rc = add_record(b, &rec);
+    if (!rc)
+        rc = pool_str(b, id, id ? strlen(id) : 0, &rec->id);
+    if (!rc)
+        rc = pool_str(b, version, version ? strlen(version) : 0,
+                      &rec->version_text);
+    if (rc)
+        return rc;
+    rec->spec = b->pool.len;
+    rc = fusion_buf_printf(&b->pool, "%s%s%s", first ? first->path : "",
+                           first && *first->path ? ": " : "",
+                           first ? first->message : "invalid");
+    if (!rc)
+        rc = fusion_buf_putc(&b->pool, '\0');
+    if (rc)
+        return rc;
+    rec->kind = INGEST_REC_FAILED;
+    rec->offset = p->offset;
+    rec->line = p->line;
+    b->n++;
+    return FUSION_OK;
+}
+
+/*
+ * An object with errors in rep: in strict mode the end of the input, else
+ * reported and left out. obj may be NULL when the element was no object.
+ */
+static enum fusion_err
+rejected(struct pipeline *p, const json_t *obj, const char *id,
+         struct fusion_error *err)
+{
+    const struct fusion_stix_issue *first;
+    enum fusion_err rc;
 
     if (!p->opt->strict) {
         p->counts->rejected++;
-        if (notify_report(p, FUSION_INGEST_REJECTED, id, FUSION_STIX_ERROR))
-            return stopped(err);
-        return FUSION_OK;
+        rc = notify_report(p, FUSION_INGEST_REJECTED, id, FUSION_STIX_ERROR);
+        if (!rc && p->opt->outcome && !p->lifting)
+            rc = add_failed(p, obj, id);
+        return rc ? stopped(p, rc, err) : FUSION_OK;
     }
-    for (size_t i = 0; i < p->rep.count && !first; i++) {
-        if (p->rep.items[i].severity == FUSION_STIX_ERROR)
-            first = &p->rep.items[i];
-    }
+    first = first_error(&p->rep);
     fusion_error_set_at(
         err, FUSION_ERR_INVALID, p->offset, "object '%s': %s%s%s (strict mode)",
         id ? id : "(no id)", first ? first->path : "",
@@ -289,6 +410,8 @@ store_object(struct pipeline *p, const json_t *obj, const char *id,
 {
     const char *spec = fusion_stix_str(obj, "spec_version");
     const char *type = fusion_stix_str(obj, "type");
+    const char *vtext = version_text(obj);
+    bool outcome = p->opt->outcome && !p->lifting;
     struct fusion_ts version;
     struct ingest_batch *b;
     struct ingest_rec *rec;
@@ -300,7 +423,7 @@ store_object(struct pipeline *p, const json_t *obj, const char *id,
                                 "object '%s': unparsed version", id);
     b = current_batch(p);
     if (!b)
-        return stopped(err);
+        return stopped(p, FUSION_ERR_INTERNAL, err);
     /* the canonical text is written straight into the batch */
     json_at = b->pool.len;
     rc = fusion_stix_canonical(obj, &b->pool);
@@ -322,10 +445,15 @@ store_object(struct pipeline *p, const json_t *obj, const char *id,
         rc = pool_str(b, spec, strlen(spec), &rec->spec);
     if (!rc)
         rc = add_keys(b, &p->keys, rec);
+    if (!rc && outcome)
+        rc = pool_str(b, vtext, vtext ? strlen(vtext) : 0, &rec->version_text);
+    else if (!rc)
+        rec->version_text = SIZE_MAX;
     if (rc)
         return fusion_error_set(err, rc, "object '%s': %s", id,
                                 fusion_strerror(rc));
     rec->kind = INGEST_REC_PUT;
+    rec->outcome = outcome;
     rec->json = json_at;
     rec->json_len = json_len;
     rec->version = version.ns;
@@ -357,11 +485,12 @@ process_one(struct pipeline *p, const json_t *obj, struct fusion_error *err)
             return fusion_error_set(err, rc, "%s", fusion_strerror(rc));
     }
     if (p->rep.errors)
-        return rejected(p, id, err);
+        return rejected(p, obj, id, err);
     if (p->rep.warnings) {
         p->counts->warnings++;
-        if (notify_report(p, FUSION_INGEST_WARNING, id, FUSION_STIX_WARNING))
-            return stopped(err);
+        rc = notify_report(p, FUSION_INGEST_WARNING, id, FUSION_STIX_WARNING);
+        if (rc)
+            return stopped(p, rc, err);
     }
     return store_object(p, obj, id, err);
 }
@@ -404,7 +533,7 @@ process_object(struct pipeline *p, json_t *obj, struct fusion_error *err)
                                             "of a bundle or array");
         if (rc)
             return fusion_error_set(err, rc, "out of memory");
-        return rejected(p, fusion_stix_str(obj, "id"), err);
+        return rejected(p, obj, fusion_stix_str(obj, "id"), err);
     }
     json_array_clear(p->lifted);
     rc = fusion_stix_upgrade(obj, p->lifted, &p->rep, &upgraded);
@@ -422,7 +551,9 @@ process_object(struct pipeline *p, json_t *obj, struct fusion_error *err)
 
         fusion_stix_report_init(&p->rep);
         p->counts->objects++;
+        p->lifting = true;
         rc = process_one(p, lifted, err);
+        p->lifting = false;
         fusion_stix_report_release(&p->rep);
         p->rep = saved;
         if (rc)
@@ -464,7 +595,7 @@ refused_value(struct pipeline *p, const json_error_t *jerr, uint64_t offset,
         &p->rep, FUSION_STIX_ERROR, "", "holds %s at byte %llu", why,
         (unsigned long long)(offset + (uint64_t)jerr->position));
     return rc ? fusion_error_set(err, rc, "out of memory")
-              : rejected(p, NULL, err);
+              : rejected(p, NULL, NULL, err);
 }
 
 static enum fusion_err
@@ -507,7 +638,7 @@ on_element(void *ctx, const char *text, size_t len, uint64_t offset,
         rc = fusion_stix_report_add(&p->rep, FUSION_STIX_ERROR, "",
                                     "not a JSON object");
         if (!rc)
-            rc = rejected(p, NULL, err);
+            rc = rejected(p, NULL, NULL, err);
     } else {
         rc = process_object(p, obj, err);
     }
@@ -532,6 +663,15 @@ pipeline_init(struct pipeline *p, const struct fusion_ingest_options *opt,
 }
 
 static void
+free_batch(struct ingest_batch *b)
+{
+    if (!b)
+        return;
+    ingest_batch_release(b);
+    fusion_free(b);
+}
+
+static void
 pipeline_release(struct pipeline *p)
 {
     fusion_stix_report_release(&p->rep);
@@ -539,9 +679,16 @@ pipeline_release(struct pipeline *p)
     fusion_buf_release(&p->keys.pool);
     fusion_free(p->keys.offsets);
     json_decref(p->lifted);
+    /* with a queue, the batches are the queue's */
+    if (!p->queue) {
+        for (size_t i = 0; i < p->nheld; i++)
+            free_batch(p->held[i]);
+        free_batch(p->batch);
+    }
+    fusion_free(p->held);
 }
 
-/* The checking side, run on its own thread. */
+/* The checking side: on its own thread, or first on the calling one. */
 struct producer {
     struct pipeline p;
     const struct ingest_source *src;
@@ -549,20 +696,33 @@ struct producer {
     enum fusion_err rc;
 };
 
+/* Reads the whole input; the last batch is handed over too. */
+static enum fusion_err
+read_input(struct producer *pr, struct fusion_error *err)
+{
+    struct pipeline *p = &pr->p;
+    struct ingest_batch *b = NULL;
+    enum fusion_err rc;
+
+    rc = ingest_read_json(pr->src, &p->opt->limits, on_element, p,
+                          &p->counts->bytes, err);
+    if (p->batch) {
+        b = p->batch;
+        b->bytes_read = p->counts->bytes;
+        p->batch = NULL;
+        if (hand_over(p, b) && !rc)
+            rc = fusion_error_set(err, FUSION_ERR_NOMEM, "out of memory");
+    }
+    return rc;
+}
+
 static void *
 produce(void *arg)
 {
     struct producer *pr = arg;
-    struct pipeline *p = &pr->p;
 
-    pr->rc = ingest_read_json(pr->src, &p->opt->limits, on_element, p,
-                              &p->counts->bytes, &pr->err);
-    if (p->batch) {
-        p->batch->bytes_read = p->counts->bytes;
-        ingest_queue_push(p->queue, p->batch);
-        p->batch = NULL;
-    }
-    ingest_queue_close(p->queue);
+    pr->rc = read_input(pr, &pr->err);
+    ingest_queue_close(pr->p.queue);
     return NULL;
 }
 
@@ -595,9 +755,32 @@ note_rec(struct consumer *c, const struct ingest_batch *b,
 }
 
 static void
+outcome_rec(struct consumer *c, const struct ingest_batch *b,
+            const struct ingest_rec *rec, enum fusion_ingest_outcome_kind kind,
+            const char *message)
+{
+    const char *pool = b->pool.data;
+    struct fusion_ingest_outcome outcome = {
+        .kind = kind,
+        .object_id = rec->id == SIZE_MAX ? NULL : pool + rec->id,
+        .version =
+            rec->version_text == SIZE_MAX ? NULL : pool + rec->version_text,
+        .offset = rec->offset,
+        .line = rec->line,
+        .message = message,
+    };
+
+    assert(c->opt->outcome);
+    c->opt->outcome(c->opt->ctx, &outcome);
+}
+
+/* Counts what the store did; returns why it did not store, or NULL. */
+static const char *
 count_put(struct consumer *c, const struct ingest_batch *b,
           const struct ingest_rec *rec, enum fusion_store_put_result result)
 {
+    const char *why = NULL;
+
     switch (result) {
     case FUSION_STORE_NEW_OBJECT:
         c->counts.new_objects++;
@@ -610,20 +793,20 @@ count_put(struct consumer *c, const struct ingest_batch *b,
         break;
     case FUSION_STORE_CONFLICT:
         c->counts.conflicts++;
-        note_rec(c, b, rec, FUSION_INGEST_CONFLICT, "",
-                 rec->version
-                     ? "another object with this id and modified time is "
-                       "stored already; the stored one is kept"
-                     : "this observable is stored already with other "
-                       "properties; the stored one is kept");
+        why = rec->version ? "another object with this id and modified time "
+                             "is stored already; the stored one is kept"
+                           : "this observable is stored already with other "
+                             "properties; the stored one is kept";
+        note_rec(c, b, rec, FUSION_INGEST_CONFLICT, "", why);
         break;
     case FUSION_STORE_REVOKED:
         c->counts.rejected++;
-        note_rec(c, b, rec, FUSION_INGEST_REJECTED, "modified",
-                 "newer than the revocation of this object: a revoked object "
-                 "takes no further versions");
+        why = "newer than the revocation of this object: a revoked object "
+              "takes no further versions";
+        note_rec(c, b, rec, FUSION_INGEST_REJECTED, "modified", why);
         break;
     }
+    return why;
 }
 
 static enum fusion_err
@@ -644,6 +827,8 @@ put_rec(struct consumer *c, const struct ingest_batch *b,
         .ncollections = c->opt->ncollections,
     };
     enum fusion_store_put_result result;
+    enum fusion_ingest_outcome_kind kind;
+    const char *why;
     enum fusion_err rc;
 
     assert(rec->kind == INGEST_REC_PUT && rec->id < b->pool.len);
@@ -663,9 +848,19 @@ put_rec(struct consumer *c, const struct ingest_batch *b,
     }
     so.keys = c->keys;
     rc = fusion_store_put(c->store, &so, &result, err);
-    if (!rc)
-        count_put(c, b, rec, result);
-    return rc;
+    if (rc)
+        return rc;
+    why = count_put(c, b, rec, result);
+    if (!rec->outcome)
+        return FUSION_OK;
+    if (why)
+        kind = FUSION_INGEST_FAILED;
+    else if (result == FUSION_STORE_DUPLICATE)
+        kind = FUSION_INGEST_DUPLICATE;
+    else
+        kind = FUSION_INGEST_STORED;
+    outcome_rec(c, b, rec, kind, why);
+    return FUSION_OK;
 }
 
 static enum fusion_err
@@ -678,14 +873,21 @@ consume_batch(struct consumer *c, const struct ingest_batch *b,
     for (size_t i = 0; i < b->n; i++) {
         const struct ingest_rec *rec = &b->recs[i];
 
-        if (rec->kind == INGEST_REC_NOTE) {
+        switch (rec->kind) {
+        case INGEST_REC_NOTE:
             note_rec(c, b, rec, rec->event, b->pool.data + rec->type,
                      b->pool.data + rec->spec);
-            continue;
+            break;
+        case INGEST_REC_FAILED:
+            outcome_rec(c, b, rec, FUSION_INGEST_FAILED,
+                        b->pool.data + rec->spec);
+            break;
+        case INGEST_REC_PUT:
+            rc = put_rec(c, b, rec, err);
+            if (rc)
+                return rc;
+            break;
         }
-        rc = put_rec(c, b, rec, err);
-        if (rc)
-            return rc;
     }
     if (c->opt->progress && b->bytes_read >= c->next_progress) {
         c->next_progress = b->bytes_read + ((uint64_t)4 << 20);
@@ -746,6 +948,52 @@ run_threads(struct consumer *c, struct producer *pr, struct ingest_queue *q,
     return rc;
 }
 
+/* Commits what the run stored, or rolls it back after a failure. */
+static enum fusion_err
+finish(struct fusion_store *store, enum fusion_err rc, struct fusion_error *err)
+{
+    if (rc) {
+        fusion_store_rollback(store);
+        return rc;
+    }
+    return fusion_store_commit(store, err);
+}
+
+/* Checking and storing at once, on two threads. */
+static enum fusion_err
+run_threaded(struct consumer *c, struct producer *pr, struct ingest_queue *q,
+             struct fusion_error *err)
+{
+    enum fusion_err rc;
+
+    rc = fusion_store_begin(c->store, &c->opt->source, err);
+    if (rc)
+        return rc;
+    rc = run_threads(c, pr, q, err);
+    return finish(c->store, rc, err);
+}
+
+/*
+ * Checking everything first, then storing, on the calling thread: the
+ * transaction is open only while storing, and never for an input that
+ * fails to read.
+ */
+static enum fusion_err
+run_inline(struct consumer *c, struct producer *pr, struct fusion_error *err)
+{
+    enum fusion_err rc;
+
+    rc = read_input(pr, err);
+    if (rc)
+        return rc;
+    rc = fusion_store_begin(c->store, &c->opt->source, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < pr->p.nheld && !rc; i++)
+        rc = consume_batch(c, pr->p.held[i], err);
+    return finish(c->store, rc, err);
+}
+
 static enum fusion_err
 run(struct fusion_store *store, const struct ingest_source *src,
     const struct fusion_ingest_options *opt,
@@ -755,12 +1003,13 @@ run(struct fusion_store *store, const struct ingest_source *src,
     struct consumer c = { .store = store, .opt = opt };
     struct producer *pr;
     struct ingest_queue *queue = NULL;
+    bool inline_run = !src->f && src->mem_len <= INLINE_MAX_BYTES;
     enum fusion_err rc;
 
     if (!counts)
         counts = &local;
     pr = fusion_calloc(1, sizeof(*pr));
-    if (!pr || ingest_queue_new(&queue)) {
+    if (!pr || (!inline_run && ingest_queue_new(&queue))) {
         fusion_free(pr);
         return fusion_error_set(err, FUSION_ERR_NOMEM, "out of memory");
     }
@@ -770,15 +1019,11 @@ run(struct fusion_store *store, const struct ingest_source *src,
         fusion_error_set(err, rc, "out of memory");
         goto out;
     }
-    rc = fusion_store_begin(store, &opt->source, err);
-    if (rc)
-        goto out;
-    rc = run_threads(&c, pr, queue, err);
-    merge_counts(counts, &c.counts);
-    if (rc)
-        fusion_store_rollback(store);
+    if (inline_run)
+        rc = run_inline(&c, pr, err);
     else
-        rc = fusion_store_commit(store, err);
+        rc = run_threaded(&c, pr, queue, err);
+    merge_counts(counts, &c.counts);
 out:
     pipeline_release(&pr->p);
     ingest_queue_free(queue);
@@ -793,7 +1038,7 @@ fusion_ingest_file(struct fusion_store *store, FILE *f,
                    struct fusion_ingest_counts *counts,
                    struct fusion_error *err)
 {
-    struct ingest_source src = { .f = f };
+    struct ingest_source src = { .f = f, .envelope = opt->envelope };
 
     return run(store, &src, opt, counts, err);
 }
@@ -804,7 +1049,11 @@ fusion_ingest_buffer(struct fusion_store *store, const char *data, size_t len,
                      struct fusion_ingest_counts *counts,
                      struct fusion_error *err)
 {
-    struct ingest_source src = { .mem = data, .mem_len = len };
+    struct ingest_source src = {
+        .mem = data,
+        .mem_len = len,
+        .envelope = opt->envelope,
+    };
 
     return run(store, &src, opt, counts, err);
 }

@@ -25,6 +25,31 @@ struct ingest_queue {
     bool stopped;
 };
 
+void
+ingest_batch_init(struct ingest_batch *b)
+{
+    memset(b, 0, sizeof(*b));
+    fusion_buf_init(&b->pool, 0);
+}
+
+void
+ingest_batch_release(struct ingest_batch *b)
+{
+    fusion_buf_release(&b->pool);
+    FUSION_FREE(b->recs);
+    FUSION_FREE(b->keys);
+    b->n = b->cap = b->nkeys = b->keys_cap = 0;
+}
+
+void
+ingest_batch_clear(struct ingest_batch *b)
+{
+    fusion_buf_clear(&b->pool);
+    b->n = 0;
+    b->nkeys = 0;
+    b->bytes_read = 0;
+}
+
 enum fusion_err
 ingest_queue_new(struct ingest_queue **out)
 {
@@ -44,7 +69,7 @@ ingest_queue_new(struct ingest_queue **out)
         return FUSION_ERR_INTERNAL;
     }
     for (size_t i = 0; i < QUEUE_BATCHES; i++) {
-        fusion_buf_init(&q->batches[i].pool, 0);
+        ingest_batch_init(&q->batches[i]);
         q->empty[q->nempty++] = &q->batches[i];
     }
     *out = q;
@@ -56,11 +81,8 @@ ingest_queue_free(struct ingest_queue *q)
 {
     if (!q)
         return;
-    for (size_t i = 0; i < QUEUE_BATCHES; i++) {
-        fusion_buf_release(&q->batches[i].pool);
-        fusion_free(q->batches[i].recs);
-        fusion_free(q->batches[i].keys);
-    }
+    for (size_t i = 0; i < QUEUE_BATCHES; i++)
+        ingest_batch_release(&q->batches[i]);
     pthread_cond_destroy(&q->changed);
     pthread_mutex_destroy(&q->lock);
     fusion_free(q);
@@ -78,11 +100,8 @@ ingest_queue_take_empty(struct ingest_queue *q)
     if (!q->stopped)
         b = q->empty[--q->nempty];
     pthread_mutex_unlock(&q->lock);
-    if (b) {
-        fusion_buf_clear(&b->pool);
-        b->n = 0;
-        b->nkeys = 0;
-    }
+    if (b)
+        ingest_batch_clear(b);
     return b;
 }
 
