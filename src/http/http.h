@@ -87,6 +87,14 @@ typedef enum fusion_err (*fusion_http_handler_fn)(
  * when libmicrohttpd was built without TLS; FUSION_ERR_NOMEM. *out is
  * set only on success and is owned by the caller, who ends it with
  * fusion_http_server_stop or fusion_http_server_free.
+ *
+ * Memory, with glibc: this fixes the allocator's mmap threshold at
+ * 128 KiB for the whole process (unless MALLOC_MMAP_THRESHOLD_ or the
+ * glibc.malloc.mmap_threshold tunable is set), so that request bodies
+ * and responses that large get pages of their own, returned when freed,
+ * instead of staying in the per-thread arenas. And when the last request
+ * in flight completes after one with a body of 128 KiB or more, the
+ * server returns the arenas' free memory to the system (malloc_trim).
  */
 FUSION_NODISCARD enum fusion_err
 fusion_http_server_new(const struct fusion_http_config *cfg,

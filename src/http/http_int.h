@@ -57,6 +57,8 @@ struct fusion_http_request {
     struct http_pair *query;
     size_t nquery;
     struct fusion_buf body;
+    /* Content-Length when declared and within the limit, else 0 */
+    size_t declared_len;
     struct fusion_http_response resp;
     char id[FUSION_UUID_LEN + 1];
     char peer[INET6_ADDRSTRLEN];
@@ -68,6 +70,9 @@ struct fusion_http_request {
     unsigned sent_status;
     size_t sent_bytes;
     bool responded;
+    /* the body outgrew the limit: the rest is read and dropped, then 413 */
+    bool body_overflow;
+    uint64_t dropped_bytes;
 };
 
 /* Latency buckets, the last being +Inf; status codes counted, 100 to 599. */
@@ -104,6 +109,8 @@ struct fusion_http_server {
     pthread_mutex_t lock;
     pthread_cond_t idle;
     size_t active;
+    /* a request with a large body has finished since memory was trimmed */
+    bool trim_due;
     /*
      * One entry per route, in route order, then one per method of
      * requests that matched no route; set before the daemon starts and

@@ -7,9 +7,13 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__GLIBC__)
+#    include <malloc.h>
+#endif
 
 #include "http/http_int.h"
 
@@ -139,6 +143,33 @@ setup_tls(struct fusion_http_server *srv, bool loopback,
 }
 
 /*
+ * glibc serves a block from the heap once a block that size has been
+ * freed: it raises its mmap threshold to the size of each mmapped block
+ * freed, up to 32 MiB. Request bodies and responses of hundreds of KiB
+ * then end up in the per-thread arenas, which keep the memory after the
+ * requests are gone. A fixed threshold gives such blocks pages of their
+ * own, handed back when freed; smaller blocks are unaffected. A body at
+ * least this large also marks a request whose handler is likely to have
+ * left free memory behind in the arenas (an ingest), to be returned once
+ * the server is idle.
+ */
+#define HTTP_MMAP_THRESHOLD (128 * 1024)
+
+/* An operator's own setting in the environment wins over ours. */
+static void
+bound_malloc(void)
+{
+#if defined(__GLIBC__)
+    const char *tunables = getenv("GLIBC_TUNABLES");
+
+    if (getenv("MALLOC_MMAP_THRESHOLD_") ||
+        (tunables && strstr(tunables, "glibc.malloc.mmap_threshold")))
+        return;
+    mallopt(M_MMAP_THRESHOLD, HTTP_MMAP_THRESHOLD);
+#endif
+}
+
+/*
  * Requests: creation, responses, completion
  */
 
@@ -211,10 +242,26 @@ new_request(struct fusion_http_server *srv, struct MHD_Connection *conn)
     return req;
 }
 
+/*
+ * Hands the free memory of the allocator's arenas back to the system.
+ * It walks every arena under its lock, so it runs only when no request
+ * is in flight, and only after large requests: seldom under load, once
+ * after a burst.
+ */
+static void
+trim_memory(void)
+{
+#if defined(__GLIBC__)
+    malloc_trim(0);
+#endif
+}
+
 static void
 free_request(struct fusion_http_request *req)
 {
     struct fusion_http_server *srv = req->server;
+    bool large = req->body.len >= HTTP_MMAP_THRESHOLD;
+    bool trim = false;
 
     fusion_buf_release(&req->body);
     fusion_buf_release(&req->resp.body);
@@ -222,9 +269,15 @@ free_request(struct fusion_http_request *req)
     fusion_free(req);
 
     pthread_mutex_lock(&srv->lock);
-    if (--srv->active == 0)
+    srv->trim_due = srv->trim_due || large;
+    if (--srv->active == 0) {
         pthread_cond_broadcast(&srv->idle);
+        trim = srv->trim_due;
+        srv->trim_due = false;
+    }
     pthread_mutex_unlock(&srv->lock);
+    if (trim)
+        trim_memory();
 }
 
 /* Remembers what was queued for the access log and counts it. */
@@ -310,8 +363,9 @@ write_error_body(struct fusion_http_request *req, unsigned status,
     if (rc)
         return rc;
     return fusion_buf_printf(&resp->body,
-                             "{\"title\": \"%s\", \"http_status\": \"%u\"}",
-                             title, status);
+                             "{\"title\": \"%s\", \"http_status\": \"%u\", "
+                             "\"error_id\": \"%s\"}",
+                             title, status, req->id);
 }
 
 static enum MHD_Result
@@ -371,17 +425,23 @@ parse_query(struct fusion_http_request *req)
     return req->nquery == (size_t)n;
 }
 
-/* A declared length over the limit is refused before any body is read. */
+/*
+ * A declared length over the limit is refused before any body is read;
+ * one within it is kept to size the body buffer.
+ */
 static bool
-declared_too_large(const struct fusion_http_request *req)
+declared_too_large(struct fusion_http_request *req)
 {
     const char *cl = MHD_lookup_connection_value(
         req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     int64_t n;
 
-    if (!cl || fusion_parse_int64(cl, strlen(cl), &n))
+    if (!cl || fusion_parse_int64(cl, strlen(cl), &n) || n <= 0)
         return false;
-    return n > 0 && (uint64_t)n > req->server->cfg.max_body_bytes;
+    if ((uint64_t)n > req->server->cfg.max_body_bytes)
+        return true;
+    req->declared_len = (size_t)n;
+    return false;
 }
 
 static enum MHD_Result
@@ -418,15 +478,46 @@ begin_request(struct fusion_http_server *srv, struct MHD_Connection *conn,
     return MHD_YES;
 }
 
-/* Body bytes arrive in pieces; a chunked body is cut off at the limit. */
+/*
+ * Past the limit, a body without Content-Length (chunked) is still read
+ * to its end, up to this much more, so that the client can be told 413:
+ * libmicrohttpd cannot answer in the middle of an upload.
+ */
+#define HTTP_MAX_DROPPED ((uint64_t)64 << 20)
+
+/* Body bytes arrive in pieces. */
 static enum MHD_Result
 take_body(struct fusion_http_request *req, const char *data, size_t *size)
 {
-    enum fusion_err rc = fusion_buf_append(&req->body, data, *size);
+    enum fusion_err rc;
 
+    if (req->body_overflow) {
+        req->dropped_bytes += *size;
+        *size = 0;
+        /* closing the connection is the only answer left to a flood */
+        return req->dropped_bytes > HTTP_MAX_DROPPED ? MHD_NO : MHD_YES;
+    }
+    /*
+     * A declared body gets its buffer in one allocation when its first
+     * bytes arrive (not before: headers alone cost nothing), instead of
+     * doubling its way up as the pieces come in.
+     */
+    if (!req->body.cap && req->declared_len) {
+        rc = fusion_buf_reserve(&req->body, req->declared_len);
+        if (rc) {
+            *size = 0;
+            return respond_error(req, 500, "out of memory", NULL);
+        }
+    }
+    rc = fusion_buf_append(&req->body, data, *size);
+    if (rc == FUSION_ERR_LIMIT) {
+        req->body_overflow = true;
+        req->dropped_bytes = *size;
+        fusion_buf_release(&req->body);
+        *size = 0;
+        return MHD_YES;
+    }
     *size = 0;
-    if (rc == FUSION_ERR_LIMIT)
-        return respond_error(req, 413, "request body too large", NULL);
     if (rc)
         return respond_error(req, 500, "out of memory", NULL);
     return MHD_YES;
@@ -478,6 +569,8 @@ on_access(void *cls, struct MHD_Connection *conn, const char *url,
     }
     if (*upload_data_size)
         return take_body(req, upload_data, upload_data_size);
+    if (req->body_overflow)
+        return respond_error(req, 413, "request body too large", NULL);
     return run_handler(req);
 }
 
@@ -555,6 +648,7 @@ fusion_http_server_new(const struct fusion_http_config *cfg,
         return fusion_error_set(err, FUSION_ERR_NOMEM, "out of memory");
     srv->cfg = *cfg;
     apply_defaults(&srv->cfg);
+    bound_malloc();
     pthread_mutex_init(&srv->lock, NULL);
     pthread_cond_init(&srv->idle, NULL);
     srv->bind_address = fusion_strdup(bind);

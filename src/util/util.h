@@ -273,6 +273,11 @@ bool fusion_text_is_printable(const char *s, size_t len);
  * library modules return errors instead. One line per event on stderr in
  * logfmt (or JSON lines), fields ts, level, module, event, msg and any
  * extra key=value pairs passed as a NULL-terminated list of strings.
+ * Each line leaves in one write(2), so lines from different threads never
+ * interleave. A line is at most 4096 bytes, which a pipe takes in one
+ * piece; past that the line is cut and ends with truncated=true.
+ * fusion_log_setup is called once, before other threads start; the
+ * others are thread-safe.
  */
 enum fusion_log_level {
     FUSION_LOG_ERROR,

@@ -23,6 +23,9 @@
 
 #define REPLY_MAX 65536
 
+/* A request body of the size TAXII envelopes of 1,000 objects reach. */
+#define BIG_BODY (512 * 1024)
+
 struct reply {
     long status;
     CURLcode curl_rc;
@@ -194,6 +197,31 @@ h_whoami(struct fusion_http_request *req, struct fusion_http_response *resp,
     return fusion_buf_puts(fusion_http_response_body(resp), "hello");
 }
 
+/* FNV-1a of data, with its length: "LEN:HASH". */
+static void
+digest(const char *data, size_t len, char *out, size_t cap)
+{
+    uint32_t h = 2166136261u;
+
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)data[i]) * 16777619u;
+    snprintf(out, cap, "%zu:%08x", len, (unsigned)h);
+}
+
+static enum fusion_err
+h_digest(struct fusion_http_request *req, struct fusion_http_response *resp,
+         void *ctx)
+{
+    char text[64];
+    const char *body;
+    size_t len;
+
+    (void)ctx;
+    body = fusion_http_request_body(req, &len);
+    digest(body, len, text, sizeof(text));
+    return fusion_buf_puts(fusion_http_response_body(resp), text);
+}
+
 /* ctx is the server itself. */
 static enum fusion_err
 h_metrics(struct fusion_http_request *req, struct fusion_http_response *resp,
@@ -228,6 +256,7 @@ static const struct {
     { "GET", "/slow/", h_slow },
     { "GET", "/count/", h_count },
     { "POST", "/whoami/", h_whoami },
+    { "POST", "/digest/", h_digest },
 };
 
 /*
@@ -438,13 +467,18 @@ static void
 test_http_not_found(void **state)
 {
     struct fusion_http_server *srv = start_default();
+    char expect[160];
     struct reply r;
 
     (void)state;
     request(&(struct call){ .path = "/nope/" }, &r);
     assert_int_equal(r.status, 404);
-    assert_string_equal(r.body,
-                        "{\"title\": \"not found\", \"http_status\": \"404\"}");
+    /* the error names the request, as the X-Request-ID header does */
+    snprintf(expect, sizeof(expect),
+             "{\"title\": \"not found\", \"http_status\": \"404\", "
+             "\"error_id\": \"%s\"}",
+             r.request_id);
+    assert_string_equal(r.body, expect);
     assert_string_equal(r.content_type, "application/json");
 
     /* the trailing slash is part of the path; an empty segment is no id */
@@ -565,14 +599,66 @@ test_http_body_limit_413(void **state)
             &r);
     assert_int_equal(r.status, 413);
 
-    /* no declared length: cut off once the limit is passed */
+    /* no declared length: read to its end, dropped, and answered 413 */
     request(&(struct call){ .method = "PUT",
                             .path = "/items/",
                             .body = body,
                             .body_len = sizeof(body),
                             .chunked = true },
             &r);
-    assert_true(r.status == 413 || r.curl_rc != CURLE_OK);
+    assert_int_equal(r.curl_rc, CURLE_OK);
+    assert_int_equal(r.status, 413);
+    assert_non_null(strstr(r.body, "\"http_status\": \"413\""));
+    /* and the connection serves the next request as usual */
+    request(
+        &(struct call){
+            .method = "POST", .path = "/items/", .body = body, .body_len = 10 },
+        &r);
+    assert_int_not_equal(r.status, 413);
+    fusion_http_server_stop(srv);
+}
+
+/* Bodies of hundreds of KiB, declared or chunked, arrive whole. */
+static void
+test_http_large_body_intact(void **state)
+{
+    struct fusion_http_server *srv =
+        start_with((struct fusion_http_config){ .max_body_bytes = BIG_BODY });
+    static char body[BIG_BODY + 1];
+    char want[64];
+    struct reply r;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(body); i++)
+        body[i] = (char)('a' + (i * 7 + i / 251) % 26);
+
+    /* declared at exactly the limit: the buffer is sized up front */
+    request(&(struct call){ .method = "POST",
+                            .path = "/digest/",
+                            .body = body,
+                            .body_len = BIG_BODY },
+            &r);
+    assert_int_equal(r.status, 200);
+    digest(body, BIG_BODY, want, sizeof(want));
+    assert_string_equal(r.body, want);
+
+    /* no declared length: the buffer grows as the chunks come */
+    request(&(struct call){ .method = "POST",
+                            .path = "/digest/",
+                            .body = body + 1,
+                            .body_len = 300000,
+                            .chunked = true },
+            &r);
+    assert_int_equal(r.status, 200);
+    digest(body + 1, 300000, want, sizeof(want));
+    assert_string_equal(r.body, want);
+
+    request(&(struct call){ .method = "POST",
+                            .path = "/digest/",
+                            .body = body,
+                            .body_len = BIG_BODY + 1 },
+            &r);
+    assert_int_equal(r.status, 413);
     fusion_http_server_stop(srv);
 }
 
@@ -610,9 +696,8 @@ test_http_handler_error_500_json(void **state)
     (void)state;
     request(&(struct call){ .path = "/fail/" }, &r);
     assert_int_equal(r.status, 500);
-    assert_string_equal(
-        r.body,
-        "{\"title\": \"internal server error\", \"http_status\": \"500\"}");
+    assert_non_null(strstr(r.body, "{\"title\": \"internal server error\", "
+                                   "\"http_status\": \"500\", \"error_id\": "));
     assert_string_equal(r.content_type, "application/taxii+json;version=2.1");
 
     /* a status the handler chose is kept */
@@ -1544,6 +1629,7 @@ main(void)
         cmocka_unit_test(test_http_bad_percent_encoding),
         cmocka_unit_test(test_http_body_within_limit),
         cmocka_unit_test(test_http_body_limit_413),
+        cmocka_unit_test(test_http_large_body_intact),
         cmocka_unit_test(test_http_request_id_header),
         cmocka_unit_test(test_http_handler_error_500_json),
         cmocka_unit_test(test_http_response_header_injection_rejected),
