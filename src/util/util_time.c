@@ -139,13 +139,28 @@ fusion_ts_compare(const struct fusion_ts *a, const struct fusion_ts *b)
     return 0;
 }
 
+/* Writes v as exactly width decimal digits (v >= 0 and fits). */
+static char *
+put_digits(char *p, int64_t v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return p + width;
+}
+
+/*
+ * Written by hand rather than with snprintf: listings format a timestamp
+ * per item, and this is several times faster. An int64 of nanoseconds
+ * spans the years 1677 to 2262, so the year always has four digits.
+ */
 void
 fusion_ts_format(int64_t ns, int frac_digits, char *out)
 {
     int64_t secs = ns / NS_PER_SEC, rem = ns % NS_PER_SEC, days, sod;
-    int y, m, d, n;
-    char frac[32] = "", text[96];
-    size_t len;
+    int y, m, d;
+    char *p = out;
 
     if (rem < 0) {
         rem += NS_PER_SEC;
@@ -158,6 +173,17 @@ fusion_ts_format(int64_t ns, int frac_digits, char *out)
         days--;
     }
     civil_from_days(days, &y, &m, &d);
+    p = put_digits(p, y, 4);
+    *p++ = '-';
+    p = put_digits(p, m, 2);
+    *p++ = '-';
+    p = put_digits(p, d, 2);
+    *p++ = 'T';
+    p = put_digits(p, sod / 3600, 2);
+    *p++ = ':';
+    p = put_digits(p, sod / 60 % 60, 2);
+    *p++ = ':';
+    p = put_digits(p, sod % 60, 2);
     if (frac_digits > 9)
         frac_digits = 9;
     if (frac_digits > 0) {
@@ -165,21 +191,11 @@ fusion_ts_format(int64_t ns, int frac_digits, char *out)
 
         for (int k = frac_digits; k < 9; k++)
             v /= 10;
-        snprintf(frac, sizeof(frac), ".%0*lld", frac_digits, (long long)v);
+        *p++ = '.';
+        p = put_digits(p, v, frac_digits);
     }
-    /*
-     * The fields always fit FUSION_TS_MAX; the wider scratch buffer only
-     * keeps the compiler's truncation analysis, which sees int ranges,
-     * from failing the build.
-     */
-    n = snprintf(text, sizeof(text), "%04d-%02d-%02dT%02d:%02d:%02d%sZ", y, m,
-                 d, (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60),
-                 frac);
-    len = n < 0 ? 0 : (size_t)n;
-    if (len >= FUSION_TS_MAX)
-        len = FUSION_TS_MAX - 1;
-    memcpy(out, text, len);
-    out[len] = '\0';
+    *p++ = 'Z';
+    *p = '\0';
 }
 
 int64_t
