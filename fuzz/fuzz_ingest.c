@@ -46,7 +46,9 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     fusion_ingest_limits_default(&opt.limits);
     opt.limits.max_object_bytes = 1 << 20;
     opt.limits.max_document_bytes = 1 << 20;
+    /* the first byte picks strict mode and the TAXII envelope rule */
     opt.strict = size > 0 && data[0] == ' ';
+    opt.envelope = size > 0 && data[0] == '\n';
     ignore(fusion_ingest_buffer(store, (const char *)data, size, &opt, NULL,
                                 &err));
     return 0;

@@ -18,6 +18,7 @@ static const struct cli_command commands[] = {
     { "token", cmd_token, "create, list, revoke API tokens" },
     { "group", cmd_group, "add users to groups, remove them" },
     { "grant", cmd_grant, "grant or revoke access to a collection" },
+    { "serve", cmd_serve, "run the TAXII 2.1 server" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

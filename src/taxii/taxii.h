@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "http/http.h"
 #include "util/util.h"
 
 /*
@@ -216,6 +217,8 @@ uint64_t fusion_taxii_filter_digest(const struct fusion_taxii_filter *f,
 #define FUSION_TAXII_CURSOR_LEN 76
 /* Shortest secret accepted, in bytes. */
 #define FUSION_TAXII_SECRET_MIN 32
+/* Longest secret a server takes, in bytes. */
+#define FUSION_TAXII_SECRET_MAX 256
 
 struct fusion_taxii_cursor {
     /* date_added of the last item returned, ns since the epoch */
@@ -430,5 +433,98 @@ fusion_taxii_envelope_add(struct fusion_taxii_envelope *env,
 /* Closes the objects list, if any, and the envelope. */
 FUSION_NODISCARD enum fusion_err
 fusion_taxii_envelope_end(struct fusion_taxii_envelope *env);
+
+/*
+ * The server (sections 4 and 5): every TAXII 2.1 endpoint over a store,
+ * served by an HTTP server, with accounts, per-collection grants,
+ * status resources and metrics. Routes:
+ *
+ *   GET    /taxii2/                                      discovery
+ *   GET    /{root}/                                      api-root
+ *   GET    /{root}/status/{id}/                          status
+ *   GET    /{root}/collections/                          collections
+ *   GET    /{root}/collections/{id}/                     collection
+ *   GET    /{root}/collections/{id}/manifest/            manifest
+ *   GET    /{root}/collections/{id}/objects/             envelope
+ *   POST   /{root}/collections/{id}/objects/             status
+ *   GET    /{root}/collections/{id}/objects/{object}/    envelope
+ *   DELETE /{root}/collections/{id}/objects/{object}/    (no body)
+ *   GET    /{root}/collections/{id}/objects/{object}/versions/
+ *   GET    /healthz                                      liveness, no login
+ *   GET    /metrics                                      Prometheus text
+ *
+ * Every TAXII endpoint needs an account: HTTP Basic with a user's
+ * password, or an API token as a Bearer credential or as the Basic
+ * password (for clients that only speak Basic).
+ */
+#define FUSION_TAXII_DEFAULT_ROOT        "api"
+#define FUSION_TAXII_DEFAULT_TITLE       "Fusion"
+#define FUSION_TAXII_DEFAULT_PAGE        1000
+#define FUSION_TAXII_DEFAULT_RETENTION_S 86400
+#define FUSION_TAXII_DEFAULT_STORE_CACHE ((size_t)8 << 20)
+#define FUSION_TAXII_MAX_ROOTS           32
+
+/*
+ * An API root. name is its one path segment (letters, digits, "-", "_"
+ * and "."; not "taxii2", "healthz" or "metrics"); title defaults to the
+ * name. collections lists the ids or aliases of the collections it
+ * serves; none means every collection of the store.
+ */
+struct fusion_taxii_root_config {
+    const char *name;
+    const char *title;
+    const char *description;
+    const char *const *collections;
+    size_t ncollections;
+};
+
+/*
+ * Server settings; fields left at zero or NULL take the defaults above.
+ * All strings are copied.
+ */
+struct fusion_taxii_server_config {
+    const char *db_path; /* required */
+    /* the discovery resource */
+    const char *title;
+    const char *description;
+    const char *contact;
+    /* none: one root named FUSION_TAXII_DEFAULT_ROOT */
+    const struct fusion_taxii_root_config *roots;
+    size_t nroots;
+    const char *default_root; /* a root's name; the first one */
+    /* the largest page, and the page size when a client sets none */
+    int64_t page_size;
+    /* api-root max_content_length: the HTTP server's max_body_bytes */
+    uint64_t max_content_length;
+    /* how long status resources stay readable, in seconds */
+    int64_t status_retention_s;
+    /* page cache of each store connection */
+    size_t store_cache_bytes;
+    /*
+     * Key for pagination cursors, at least FUSION_TAXII_SECRET_MIN
+     * bytes; NULL draws a random one, so cursors then end with the
+     * process. Servers sharing one store behind a balancer need the same.
+     */
+    const void *cursor_secret;
+    size_t cursor_secret_len;
+};
+
+struct fusion_taxii_server;
+
+/*
+ * Checks cfg, opens the store once to see that it is there and current,
+ * and adds the routes above to http (created, not yet started); http
+ * must outlive the server. FUSION_ERR_INVALID for a bad setting,
+ * FUSION_ERR_NOTFOUND when a root names a collection the store does
+ * not hold, store errors as from fusion_store_open.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_taxii_server_new(const struct fusion_taxii_server_config *cfg,
+                        struct fusion_http_server *http,
+                        struct fusion_taxii_server **out,
+                        struct fusion_error *err);
+
+/* Frees the server and closes its store connections; after http stops. */
+void fusion_taxii_server_free(struct fusion_taxii_server *server);
 
 #endif

@@ -8,6 +8,9 @@
 
 #define TS_MICRO_DIGITS 6
 
+static void truncate_to(struct fusion_buf *out, size_t mark);
+static bool is_b64url_text(const char *s);
+
 /* Appends the compact text of v (consumed) to out, or nothing on failure. */
 static enum fusion_err
 emit(json_t *v, struct fusion_buf *out)
@@ -381,27 +384,6 @@ fusion_taxii_status_json(const struct fusion_taxii_status *s,
     return emit(o, out);
 }
 
-static json_t *
-manifest_record(const struct fusion_taxii_manifest_record *r,
-                struct fusion_error *err, enum fusion_err *rc)
-{
-    json_t *o;
-
-    if (!r->id || !r->version) {
-        *rc = missing(err, "manifest-record", r->id ? "version" : "id");
-        return NULL;
-    }
-    o = json_object();
-    if (!o || !set_opt_str(o, "id", r->id) ||
-        !set_new(o, "date_added", ts_string(r->date_added)) ||
-        !set_opt_str(o, "version", r->version) ||
-        !set_opt_str(o, "media_type", r->media_type)) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
 /* "more" and "next" of a paged resource; "more" only with items or more. */
 static bool
 set_paging(json_t *o, size_t n, bool more, const char *next)
@@ -411,30 +393,97 @@ set_paging(json_t *o, size_t n, bool more, const char *next)
     return !more || set_opt_str(o, "next", next);
 }
 
+/* Appends s as a JSON string literal. */
+static enum fusion_err
+put_string(struct fusion_buf *out, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    enum fusion_err rc = fusion_buf_putc(out, '"');
+    const char *run = s;
+
+    for (; rc == FUSION_OK && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+        size_t esc_len = sizeof(esc);
+
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        if (c == '"' || c == '\\') {
+            esc[1] = (char)c;
+            esc_len = 2;
+        }
+        rc = fusion_buf_append(out, run, (size_t)(s - run));
+        if (rc == FUSION_OK)
+            rc = fusion_buf_append(out, esc, esc_len);
+        run = s + 1;
+    }
+    if (rc == FUSION_OK)
+        rc = fusion_buf_append(out, run, (size_t)(s - run));
+    if (rc == FUSION_OK)
+        rc = fusion_buf_putc(out, '"');
+    return rc;
+}
+
+static enum fusion_err
+put_record(struct fusion_buf *out, const struct fusion_taxii_manifest_record *r)
+{
+    char ts[FUSION_TAXII_TS_LEN];
+    enum fusion_err rc;
+
+    fusion_taxii_ts_format(r->date_added, ts);
+    rc = fusion_buf_puts(out, "{\"id\":");
+    if (rc == FUSION_OK)
+        rc = put_string(out, r->id);
+    if (rc == FUSION_OK)
+        rc = fusion_buf_printf(out, ",\"date_added\":\"%s\",\"version\":", ts);
+    if (rc == FUSION_OK)
+        rc = put_string(out, r->version);
+    if (rc == FUSION_OK && r->media_type) {
+        rc = fusion_buf_puts(out, ",\"media_type\":");
+        if (rc == FUSION_OK)
+            rc = put_string(out, r->media_type);
+    }
+    if (rc == FUSION_OK)
+        rc = fusion_buf_putc(out, '}');
+    return rc;
+}
+
+/*
+ * Written as text, not through a JSON tree: a manifest page has up to
+ * a page size of records, and this is the hot path of manifest reads.
+ * next is base64url text (a cursor), which needs no escaping.
+ */
 enum fusion_err
 fusion_taxii_manifest_json(const struct fusion_taxii_manifest_record *recs,
                            size_t n, bool more, const char *next,
                            struct fusion_buf *out, struct fusion_error *err)
 {
-    enum fusion_err rc = FUSION_ERR_NOMEM;
-    json_t *o = json_object(), *list = json_array();
+    size_t mark = out->len;
+    enum fusion_err rc = FUSION_OK;
 
-    if (!o || !list || !set_paging(o, n, more, next))
-        goto out;
     for (size_t i = 0; i < n; i++) {
-        json_t *r = manifest_record(&recs[i], err, &rc);
-
-        if (!r || json_array_append_new(list, r) != 0)
-            goto out;
+        if (!recs[i].id || !recs[i].version)
+            return missing(err, "manifest-record",
+                           recs[i].id ? "version" : "id");
     }
-    if (n > 0 && json_object_set(o, "objects", list) != 0)
-        goto out;
-    json_decref(list);
-    return emit(o, out);
-
-out:
-    json_decref(list);
-    json_decref(o);
+    if (more && next && !is_b64url_text(next))
+        return fusion_error_set(err, FUSION_ERR_INVALID,
+                                "invalid manifest resource: 'next' is not a "
+                                "cursor");
+    rc = fusion_buf_putc(out, '{');
+    if (rc == FUSION_OK && (n > 0 || more))
+        rc = fusion_buf_puts(out, more ? "\"more\":true" : "\"more\":false");
+    if (rc == FUSION_OK && more && next)
+        rc = fusion_buf_printf(out, ",\"next\":\"%s\"", next);
+    for (size_t i = 0; rc == FUSION_OK && i < n; i++) {
+        rc = fusion_buf_puts(out, i == 0 ? ",\"objects\":[" : ",");
+        if (rc == FUSION_OK)
+            rc = put_record(out, &recs[i]);
+    }
+    if (rc == FUSION_OK)
+        rc = fusion_buf_puts(out, n > 0 ? "]}" : "}");
+    if (rc != FUSION_OK)
+        truncate_to(out, mark);
     return rc;
 }
 

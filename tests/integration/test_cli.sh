@@ -37,6 +37,15 @@ expect_in "stats before init" err.txt "fusion init"
 check "init" 0 "$fusion" init
 expect_in "init" out.txt "created store"
 check "init again" 0 "$fusion" init
+# init makes the server's certificate pair once, the key readable by its owner only
+[ -s t.db-cert.pem ] && [ "$(stat -c %a t.db-key.pem)" = 600 ] ||
+    { echo "FAIL: init certificate pair"; failures=$((failures + 1)); }
+check "init no tls" 0 "$fusion" --db notls.db init --no-tls
+[ ! -e notls.db-cert.pem ] ||
+    { echo "FAIL: init --no-tls made a certificate"; failures=$((failures + 1)); }
+touch half.db-key.pem
+check "init half a pair" 1 "$fusion" --db half.db init
+expect_in "init half a pair" err.txt "half.db-key.pem exists without"
 check "unknown command" 2 "$fusion" frobnicate
 check "unknown option" 2 "$fusion" ingest --frobnicate x
 check "help" 0 "$fusion" ingest --help

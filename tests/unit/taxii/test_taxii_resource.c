@@ -279,6 +279,57 @@ test_resource_manifest(void **state)
 }
 
 static void
+test_resource_manifest_text(void **state)
+{
+    /* written as text: exact form, escapes, and refusals */
+    const struct fusion_taxii_manifest_record r[] = {
+        { .id = "x-odd--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+          .date_added = TS_NS,
+          .version = "a\"b\\c\n\x01" },
+        { .id = "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+          .date_added = TS_NS,
+          .version = "v",
+          .media_type = "application/stix+json;version=2.1" },
+    };
+    struct fusion_taxii_manifest_record bad = { .id = "a", .date_added = 1 };
+    struct fusion_error err;
+    struct fusion_buf b;
+    json_t *v;
+
+    (void)state;
+    fusion_buf_init(&b, 0);
+    assert_int_equal(fusion_taxii_manifest_json(r, 2, false, NULL, &b, NULL),
+                     FUSION_OK);
+    assert_string_equal(
+        b.data, "{\"more\":false,\"objects\":[{\"id\":\"x-odd--8e2e2d2b-17d4-"
+                "4cbf-938f-98ee46b3cd3f\",\"date_added\":\"2021-01-01T00:00:00."
+                "123456Z\",\"version\":\"a\\\"b\\\\c\\u000a\\u0001\"},{\"id\":"
+                "\"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f\",\"date_"
+                "added\":\"2021-01-01T00:00:00.123456Z\",\"version\":\"v\","
+                "\"media_type\":\"application/stix+json;version=2.1\"}]}");
+    v = parse(&b);
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_array_get(json_object_get(v, "objects"), 0), "version")),
+        "a\"b\\c\n\x01");
+    json_decref(v);
+
+    fusion_buf_clear(&b);
+    assert_int_equal(
+        fusion_taxii_manifest_json(NULL, 0, true, "abc-_", &b, NULL),
+        FUSION_OK);
+    assert_string_equal(b.data, "{\"more\":true,\"next\":\"abc-_\"}");
+
+    fusion_buf_clear(&b);
+    assert_int_equal(fusion_taxii_manifest_json(&bad, 1, false, NULL, &b, &err),
+                     FUSION_ERR_INVALID);
+    assert_int_equal(fusion_taxii_manifest_json(r, 1, true, "no\"pe", &b, &err),
+                     FUSION_ERR_INVALID);
+    assert_int_equal(b.len, 0);
+    fusion_buf_release(&b);
+}
+
+static void
 test_resource_versions(void **state)
 {
     static const char *const vs[] = { "2021-01-01T00:00:00.000Z" };
@@ -377,6 +428,7 @@ main(void)
         cmocka_unit_test(test_resource_collections),
         cmocka_unit_test(test_resource_status),
         cmocka_unit_test(test_resource_manifest),
+        cmocka_unit_test(test_resource_manifest_text),
         cmocka_unit_test(test_resource_versions),
         cmocka_unit_test(test_resource_envelope_splices),
         cmocka_unit_test(test_resource_envelope_cap),
