@@ -4,10 +4,12 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "store/store_int.h"
 
@@ -308,8 +310,22 @@ open_db(struct fusion_store *store, const char *path, unsigned flags,
         oflags |= SQLITE_OPEN_READONLY;
     else
         oflags |= SQLITE_OPEN_READWRITE;
-    if (flags & FUSION_STORE_CREATE)
+    if (flags & FUSION_STORE_CREATE) {
+        int fd;
+
         oflags |= SQLITE_OPEN_CREATE;
+        /*
+         * The store holds password and token hashes: a new one is made
+         * readable by its owner only (SQLite gives its -wal and -shm files
+         * the same mode). An existing file keeps the mode it has.
+         */
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0)
+            close(fd);
+        else if (errno != EEXIST)
+            return fusion_error_set(err, FUSION_ERR_IO, "open store '%s': %s",
+                                    path, strerror(errno));
+    }
     if (sqlite3_open_v2(path, &store->db, oflags, NULL)) {
         if (!store->db)
             return fusion_error_set(err, FUSION_ERR_NOMEM,

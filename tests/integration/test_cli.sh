@@ -38,6 +38,9 @@ check "init" 0 "$fusion" init
 expect_in "init" out.txt "created store"
 check "init again" 0 "$fusion" init
 # init makes the server's certificate pair once, the key readable by its owner only
+# and the store, which holds password hashes, is its owner's alone too
+[ "$(stat -c %a t.db)" = 600 ] ||
+    { echo "FAIL: store mode $(stat -c %a t.db)"; failures=$((failures + 1)); }
 [ -s t.db-cert.pem ] && [ "$(stat -c %a t.db-key.pem)" = 600 ] ||
     { echo "FAIL: init certificate pair"; failures=$((failures + 1)); }
 check "init no tls" 0 "$fusion" --db notls.db init --no-tls
