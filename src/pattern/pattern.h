@@ -54,6 +54,17 @@ fusion_pattern_print(const struct fusion_pattern *pattern,
                      struct fusion_buf *out);
 
 /*
+ * The structure of pattern as a JSON tree, for people and programs: each
+ * node has "kind" (FOLLOWEDBY, OR, AND, group, observation; AND and OR
+ * inside an observation; comparison) and its "operands"; observations
+ * carry "leaf" (their number in text order) and "expression", any node
+ * "qualifiers" as text; comparisons "text", "type", "path", "operator",
+ * "negated", "value" (as the canonical form writes it) and "offset".
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_pattern_explain(const struct fusion_pattern *pattern, json_t **out);
+
+/*
  * Rewrites STIX 2.0 pattern text as STIX 2.1: START/STOP string literals
  * become timestamp literals, and renamed SCO properties take their 2.1
  * names (file created/modified/accessed to ctime/mtime/atime and the rest
@@ -73,5 +84,169 @@ fusion_pattern_upgrade_20(const char *text, size_t len, struct fusion_buf *out,
 FUSION_NODISCARD enum fusion_err
 fusion_pattern_keys(const struct fusion_pattern *pattern, fusion_stix_key_fn fn,
                     void *ctx);
+
+/*
+ * Evaluation (STIX 2.1 section 9 and sections 4 and 5 of the patterning
+ * notes; docs/pattern.md states every choice).
+ *
+ * One observation: an observed-data object, or one event read as one.
+ * objects[i] is an SCO (a JSON object with at least "type"); refs[i] is
+ * the name the other SCOs of this observation use for it in their _ref
+ * and _refs properties (the key of a STIX 2.0 "objects" dictionary, or
+ * the SCO's id); refs or any refs[i] may be NULL. A reference to a name
+ * not in refs counts as absent. first and last are first_observed and
+ * last_observed: first orders FOLLOWEDBY, [first, last] must lie inside
+ * START/STOP, and WITHIN spans from the earliest first to the latest
+ * last of the observations used. Each observation counts once for
+ * REPEATS. All of it is borrowed for the duration of a call.
+ */
+struct fusion_observation {
+    const json_t *const *objects;
+    const char *const *refs;
+    size_t count;
+    struct fusion_ts first;
+    struct fusion_ts last;
+};
+
+/* Most observations one match of a pattern may use (REPEATS included). */
+#define FUSION_PATTERN_MAX_USED 64
+
+/* A pattern compiled for evaluation. */
+struct fusion_pattern_prog;
+
+/*
+ * Compiles a parsed pattern for evaluation: MATCHES regexes with PCRE2
+ * (JIT where available), CIDR constants of ISSUBSET and ISSUPERSET, LIKE
+ * constants. Takes ownership of pattern, also on failure. A regex that
+ * does not compile, a CIDR constant that is no address, or a part of
+ * the pattern that needs more than FUSION_PATTERN_MAX_USED observations
+ * is FUSION_ERR_INVALID with the byte offset of the comparison or
+ * qualifier in err. A path of more than 128 steps, or more than 4
+ * qualifiers on one expression, is FUSION_ERR_LIMIT. The prog is
+ * immutable; free it with fusion_pattern_prog_free, which frees the
+ * pattern too.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_pattern_compile(struct fusion_pattern *pattern,
+                       struct fusion_pattern_prog **out,
+                       struct fusion_error *err);
+
+void fusion_pattern_prog_free(struct fusion_pattern_prog *prog);
+
+/* The parsed pattern, owned by prog and valid as long as it is. */
+const struct fusion_pattern *
+fusion_pattern_prog_pattern(const struct fusion_pattern_prog *prog);
+
+/*
+ * True when the pattern is one observation expression ([ ... ]) without
+ * qualifiers, so that one observation decides it.
+ */
+bool fusion_pattern_prog_single(const struct fusion_pattern_prog *prog);
+
+/* The observation expressions ([ ... ]) of the pattern, in text order. */
+size_t fusion_pattern_prog_leaves(const struct fusion_pattern_prog *prog);
+
+/*
+ * True when obs satisfies leaf number leaf (0-based, text order) on its
+ * own, its qualifiers and the observation operators around it ignored.
+ * False for a leaf number out of range, and when memory runs out.
+ * Thread-safe: any number of threads may test one prog at once.
+ */
+bool fusion_pattern_leaf_match(const struct fusion_pattern_prog *prog,
+                               size_t leaf,
+                               const struct fusion_observation *obs);
+
+/* What matched: the observations (indexes into the evaluated array). */
+struct fusion_pattern_result {
+    bool matched;
+    size_t used[FUSION_PATTERN_MAX_USED];
+    size_t nused;
+};
+
+/*
+ * Evaluates prog against the observations obs[0..n): res->matched tells
+ * whether some choice of them satisfies the whole pattern, and res->used
+ * names one such choice (the first found, indexes ascending). With
+ * must < n only choices that use obs[must] count, so that a stream can
+ * ask whether its newest observation completes a match; must >= n lets
+ * any choice count. An invalid pattern never matches. The search
+ * considers at most about a million candidate bindings:
+ * FUSION_ERR_LIMIT when it would exceed that (the limit is in err;
+ * res->matched is then false). FUSION_ERR_NOMEM when memory runs out.
+ * Thread-safe: a prog is never written after compiling.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_pattern_eval(const struct fusion_pattern_prog *prog,
+                    const struct fusion_observation *const *obs, size_t n,
+                    size_t must, struct fusion_pattern_result *res,
+                    struct fusion_error *err);
+
+/*
+ * Terms for an index of many patterns.
+ *
+ * A term is a comparison an index can look up: EQUAL is "path = 'v'" or
+ * one member of "path IN ('v', ...)" with a string constant, not
+ * negated; SUBSET is "path ISSUBSET 'cidr'", not negated. type is the
+ * SCO type, path the canonical text of the path after the colon (as
+ * fusion_pattern_print writes it), value the constant. Pointers are
+ * valid for the callback only.
+ */
+enum fusion_pattern_term_kind {
+    FUSION_PATTERN_TERM_EQUAL,
+    FUSION_PATTERN_TERM_SUBSET,
+};
+
+struct fusion_pattern_term {
+    enum fusion_pattern_term_kind kind;
+    size_t leaf; /* observation expression it belongs to (text order) */
+    const char *type;
+    const char *path;
+    const char *value;
+    size_t value_len;
+};
+
+typedef enum fusion_err (*fusion_pattern_term_fn)(
+    void *ctx, const struct fusion_pattern_term *term);
+
+/*
+ * How an index can find the events a pattern may match.
+ * FUSION_PATTERN_SIMPLE: one observation expression without qualifiers
+ * whose comparisons are EQUAL terms on paths without list indexes or
+ * binary (_bin, _hex) properties, joined by OR only: an observation
+ * matches exactly when the value at one term's path equals its value.
+ * FUSION_PATTERN_ANCHORED: every observation expression has terms one of
+ * which any observation it matches must satisfy (for an AND inside [ ],
+ * those of one operand; for an OR, those of all operands).
+ * FUSION_PATTERN_SCAN: some observation expression has no such terms.
+ */
+enum fusion_pattern_shape {
+    FUSION_PATTERN_SIMPLE,
+    FUSION_PATTERN_ANCHORED,
+    FUSION_PATTERN_SCAN,
+};
+
+/*
+ * Sets *shape and, unless it is SCAN, calls fn with the terms of each
+ * observation expression (the anchor set described above). Stops at
+ * fn's first error.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_pattern_terms(const struct fusion_pattern *pattern,
+                     enum fusion_pattern_shape *shape,
+                     fusion_pattern_term_fn fn, void *ctx);
+
+/*
+ * The other side: calls fn with a term for every string value of the
+ * SCO obs->objects[root] at the paths an index may hold: its string
+ * properties, the members of its dictionaries (hashes.MD5), strings in
+ * lists as [*], and the same through its _ref and _refs[*] properties to
+ * the SCOs of obs (dst_ref.value, resolves_to_refs[*].value), at most
+ * FUSION_PATTERN_TERM_DEPTH steps deep. The kind is EQUAL; leaf is 0.
+ */
+#define FUSION_PATTERN_TERM_DEPTH 4
+
+FUSION_NODISCARD enum fusion_err
+fusion_observation_terms(const struct fusion_observation *obs, size_t root,
+                         fusion_pattern_term_fn fn, void *ctx);
 
 #endif

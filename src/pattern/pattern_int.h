@@ -203,6 +203,7 @@ struct fusion_pattern_cmp {
     bool negated;
     struct fusion_pattern_lit lit;
     size_t offset; /* byte offset of the comparison in the text */
+    size_t index;  /* 0-based number among all comparisons, text order */
 };
 
 enum fusion_pattern_cexpr_kind {
@@ -268,13 +269,48 @@ struct fusion_pattern_obs {
     struct fusion_pattern_qual *quals;
     size_t nquals;
     size_t offset;
+    size_t leaf; /* LEAF only: 0-based number among the leaves, text order */
 };
 
 struct fusion_pattern {
     struct pattern_arena arena;
     struct fusion_pattern_obs *root;
-    size_t ncmp; /* comparisons in the whole pattern */
+    size_t ncmp;    /* comparisons in the whole pattern */
+    size_t nleaves; /* observation expressions [ ... ] */
 };
+
+/*
+ * CIDR blocks for ISSUBSET and ISSUPERSET (pattern_cidr.c). A plain
+ * address is a block of one (/32 or /128); host bits are cleared.
+ */
+struct pattern_cidr {
+    int family;      /* 4 or 6 */
+    unsigned prefix; /* 0 to 32, or 0 to 128 */
+    unsigned char addr[16];
+};
+
+/* Parses "addr" or "addr/prefix" of s[0..len); false when it is neither. */
+bool pattern_cidr_parse(const char *s, size_t len, struct pattern_cidr *out);
+
+/* True when inner lies wholly inside outer (same family, longer prefix). */
+bool pattern_cidr_contains(const struct pattern_cidr *outer,
+                           const struct pattern_cidr *inner);
+
+/*
+ * SQL LIKE (pattern_like.c): '%' stands for any run of units, '_' for
+ * exactly one; there is no escape character. A unit is a code point of
+ * UTF-8 text when utf8 is set, else a byte.
+ */
+bool pattern_like_match(const char *pat, size_t plen, const char *s, size_t len,
+                        bool utf8);
+
+/*
+ * Reads UTF-8 text s[0..len) as Latin-1: true when every code point is
+ * below U+0100, each then written to out (room for len bytes) as one
+ * byte of the same value; false for other or malformed text.
+ */
+bool pattern_latin1(const char *s, size_t len, unsigned char *out,
+                    size_t *len_out);
 
 /*
  * Appends the canonical text of a path after the colon ("hashes.'SHA-256'")

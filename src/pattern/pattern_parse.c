@@ -116,6 +116,7 @@ struct parser {
     struct fusion_error *err;
     unsigned depth;
     size_t ncmp;
+    size_t nleaves;
 };
 
 static enum fusion_err
@@ -708,7 +709,7 @@ parse_prop_test(struct parser *p, struct fusion_pattern_cexpr **out)
     node->cmp = node_new(p, sizeof(*node->cmp));
     if (!node->cmp)
         return nomem(p);
-    p->ncmp++;
+    node->cmp->index = p->ncmp++;
     *out = node;
     return parse_comparison(p, node->cmp);
 }
@@ -909,6 +910,7 @@ parse_obs_primary(struct parser *p, struct fusion_pattern_obs **out)
         if (!rc) {
             node->kind = FUSION_PATTERN_OBS_LEAF;
             node->offset = at;
+            node->leaf = p->nleaves++;
             rc = parse_cexpr(p, FUSION_PATTERN_CEXPR_OR, &node->cexpr);
         }
         if (!rc)
@@ -1035,6 +1037,7 @@ fusion_pattern_parse(const char *text, size_t len, struct fusion_pattern **out,
         return rc;
     }
     pat->ncmp = p.ncmp;
+    pat->nleaves = p.nleaves;
     pat->arena = arena;
     *out = pat;
     return FUSION_OK;

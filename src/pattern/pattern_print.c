@@ -399,3 +399,185 @@ fusion_pattern_print(const struct fusion_pattern *pattern,
     }
     return rc;
 }
+
+/*
+ * The structure for fusion_pattern_explain. Text pieces are printed by
+ * the same functions as the canonical form, so both always agree.
+ */
+static json_t *
+explain_text(enum fusion_err (*print)(struct fusion_buf *, const void *),
+             const void *node)
+{
+    struct fusion_buf buf;
+    json_t *s = NULL;
+
+    fusion_buf_init(&buf, 0);
+    if (print(&buf, node) == FUSION_OK)
+        s = json_stringn(buf.data ? buf.data : "", buf.len);
+    fusion_buf_release(&buf);
+    return s;
+}
+
+static enum fusion_err
+explain_print_path(struct fusion_buf *out, const void *cmp)
+{
+    return print_path(out, &((const struct fusion_pattern_cmp *)cmp)->path);
+}
+
+static enum fusion_err
+explain_print_cmp(struct fusion_buf *out, const void *cmp)
+{
+    return print_cmp(out, cmp);
+}
+
+static enum fusion_err
+explain_print_lit(struct fusion_buf *out, const void *cmp)
+{
+    return print_lit(out, &((const struct fusion_pattern_cmp *)cmp)->lit);
+}
+
+static enum fusion_err
+explain_print_qual(struct fusion_buf *out, const void *q)
+{
+    enum fusion_err rc = print_qual(out, q);
+
+    /* print_qual leads with the space that separates it from its operand */
+    if (!rc && out->len > 0 && out->data[0] == ' ') {
+        memmove(out->data, out->data + 1, out->len);
+        out->len--;
+    }
+    return rc;
+}
+
+/* Adds value under key to obj; false (and value freed) on failure. */
+static bool
+explain_set(json_t *obj, const char *key, json_t *value)
+{
+    return value && json_object_set_new(obj, key, value) == 0;
+}
+
+static json_t *
+explain_cmp(const struct fusion_pattern_cmp *cmp)
+{
+    json_t *o = json_object();
+    bool ok = o != NULL;
+
+    ok = ok && explain_set(o, "kind", json_string("comparison"));
+    ok = ok && explain_set(o, "text", explain_text(explain_print_cmp, cmp));
+    ok = ok && explain_set(o, "type",
+                           json_stringn(cmp->path.type, cmp->path.type_len));
+    ok = ok && explain_set(o, "path", explain_text(explain_print_path, cmp));
+    ok = ok && explain_set(o, "operator", json_string(op_text(cmp->op)));
+    ok = ok && explain_set(o, "negated", json_boolean(cmp->negated));
+    if (cmp->op != FUSION_PATTERN_OP_EXISTS)
+        ok =
+            ok && explain_set(o, "value", explain_text(explain_print_lit, cmp));
+    ok = ok && explain_set(o, "offset", json_integer((json_int_t)cmp->offset));
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static json_t *
+explain_cexpr(const struct fusion_pattern_cexpr *node)
+{
+    json_t *o, *kids;
+    bool ok;
+
+    if (node->kind == FUSION_PATTERN_CEXPR_CMP)
+        return explain_cmp(node->cmp);
+    assert(node->nkids >= 2);
+    o = json_object();
+    kids = json_array();
+    ok = o && kids;
+    ok = ok &&
+         explain_set(
+             o, "kind",
+             json_string(node->kind == FUSION_PATTERN_CEXPR_OR ? "OR" : "AND"));
+    for (size_t i = 0; ok && i < node->nkids; i++)
+        ok = json_array_append_new(kids, explain_cexpr(node->kids[i])) == 0;
+    if (ok) {
+        ok = explain_set(o, "operands", kids);
+        kids = NULL;
+    }
+    json_decref(kids);
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static const char *
+explain_obs_kind(enum fusion_pattern_obs_kind kind)
+{
+    switch (kind) {
+    case FUSION_PATTERN_OBS_LEAF:
+        return "observation";
+    case FUSION_PATTERN_OBS_AND:
+        return "AND";
+    case FUSION_PATTERN_OBS_OR:
+        return "OR";
+    case FUSION_PATTERN_OBS_FOLLOWEDBY:
+        return "FOLLOWEDBY";
+    case FUSION_PATTERN_OBS_GROUP:
+        break;
+    }
+    assert(kind == FUSION_PATTERN_OBS_GROUP);
+    return "group";
+}
+
+static json_t *
+explain_obs(const struct fusion_pattern_obs *node, size_t *leaf)
+{
+    json_t *o = json_object(), *kids = NULL, *quals = NULL;
+    bool ok = o != NULL;
+
+    ok =
+        ok && explain_set(o, "kind", json_string(explain_obs_kind(node->kind)));
+    if (ok && node->kind == FUSION_PATTERN_OBS_LEAF) {
+        ok = explain_set(o, "leaf", json_integer((json_int_t)(*leaf)++));
+        ok = ok && explain_set(o, "expression", explain_cexpr(node->cexpr));
+    } else if (ok) {
+        kids = json_array();
+        ok = kids != NULL;
+        for (size_t i = 0; ok && i < node->nkids; i++)
+            ok = json_array_append_new(kids,
+                                       explain_obs(node->kids[i], leaf)) == 0;
+        if (ok) {
+            ok = explain_set(o, "operands", kids);
+            kids = NULL;
+        }
+    }
+    if (ok && node->nquals > 0) {
+        quals = json_array();
+        ok = quals != NULL;
+        for (size_t i = 0; ok && i < node->nquals; i++)
+            ok = json_array_append_new(quals, explain_text(explain_print_qual,
+                                                           &node->quals[i])) ==
+                 0;
+        if (ok) {
+            ok = explain_set(o, "qualifiers", quals);
+            quals = NULL;
+        }
+    }
+    json_decref(kids);
+    json_decref(quals);
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+enum fusion_err
+fusion_pattern_explain(const struct fusion_pattern *pattern, json_t **out)
+{
+    size_t leaf = 0;
+
+    assert(pattern && pattern->root && out);
+    *out = explain_obs(pattern->root, &leaf);
+    return *out ? FUSION_OK : FUSION_ERR_NOMEM;
+}
