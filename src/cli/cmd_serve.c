@@ -61,9 +61,10 @@ serve_usage(FILE *f)
           "\n"
           "Options (each may also be set in the configuration file):\n"
           "  --config FILE              JSON settings (see docs/serve.md)\n"
-          "  --listen ADDR:PORT         address to listen on (default\n"
+          "  --listen ADDR:PORT         numeric address to listen on (default\n"
           "                             " DEFAULT_LISTEN "; [::1]:PORT for "
-          "IPv6)\n"
+          "IPv6;\n"
+          "                             0.0.0.0 or [::] for all addresses)\n"
           "  --tls-cert FILE            certificate chain, PEM (default: the\n"
           "                             pair fusion init made, DB-cert.pem)\n"
           "  --tls-key FILE             its private key, PEM (DB-key.pem)\n"
@@ -383,8 +384,9 @@ parse_listen(const char *s, char *addr, size_t size, uint16_t *port)
 {
     const char *colon = strrchr(s, ':');
     const char *host = s;
+    unsigned char probe[sizeof(struct in6_addr)];
     size_t hlen;
-    long long p;
+    int64_t p;
 
     if (!colon)
         goto bad;
@@ -395,11 +397,23 @@ parse_listen(const char *s, char *addr, size_t size, uint16_t *port)
         host = s + 1;
         hlen -= 2;
     }
-    if (hlen == 0 || hlen >= size ||
-        !parse_count("--listen", colon + 1, 0, 65535, &p))
+    if (hlen == 0 || hlen >= size)
         goto bad;
     memcpy(addr, host, hlen);
     addr[hlen] = '\0';
+    if (inet_pton(AF_INET, addr, probe) != 1 &&
+        inet_pton(AF_INET6, addr, probe) != 1) {
+        cli_error("--listen: '%s' is not a numeric IPv4 or IPv6 address "
+                  "(host names are not looked up)",
+                  addr);
+        return false;
+    }
+    if (fusion_parse_int64(colon + 1, strlen(colon + 1), &p) || p < 0 ||
+        p > 65535) {
+        cli_error("--listen: '%s': the port must be a number from 0 to 65535",
+                  s);
+        return false;
+    }
     *port = (uint16_t)p;
     return true;
 bad:
@@ -470,6 +484,35 @@ read_secret(const char *path, unsigned char *buf, size_t size, size_t *len_out)
     }
     *len_out = n;
     return true;
+}
+
+/* Whether addr is 0.0.0.0 or ::, every address of its family. */
+static bool
+is_wildcard(const char *addr)
+{
+    struct in6_addr a6;
+    struct in_addr a4;
+
+    if (inet_pton(AF_INET, addr, &a4) == 1)
+        return a4.s_addr == htonl(INADDR_ANY);
+    return inet_pton(AF_INET6, addr, &a6) == 1 &&
+           memcmp(&a6, &in6addr_any, sizeof(a6)) == 0;
+}
+
+/*
+ * The discovery URL for the ready line. A wildcard address cannot be
+ * connected to, so the loopback address of its family stands in.
+ */
+static void
+ready_url(const char *addr, bool tls, unsigned port, char *out, size_t size)
+{
+    bool v6 = strchr(addr, ':') != NULL;
+    const char *host = addr;
+
+    if (is_wildcard(addr))
+        host = v6 ? "::1" : "127.0.0.1";
+    snprintf(out, size, "%s://%s%s%s:%u/taxii2/", tls ? "https" : "http",
+             v6 ? "[" : "", host, v6 ? "]" : "", port);
 }
 
 /* The certificate pair fusion init makes beside the store. */
@@ -567,14 +610,13 @@ run(struct cli *cli, const struct serve_opts *o)
         fusion_taxii_server_free(taxii);
         return cli_exit_for(rc);
     }
-    snprintf(url, sizeof(url), "%s://%s%s%s:%u/taxii2/",
-             hcfg.tls_cert_file ? "https" : "http",
-             strchr(addr, ':') ? "[" : "", addr, strchr(addr, ':') ? "]" : "",
-             fusion_http_server_port(http));
+    ready_url(addr, hcfg.tls_cert_file != NULL, fusion_http_server_port(http),
+              url, sizeof(url));
     snprintf(port_s, sizeof(port_s), "%u", fusion_http_server_port(http));
     FUSION_LOG(FUSION_LOG_INFO, "serve", "ready", "TAXII 2.1 server ready",
                "url", url, "db", cli->db, "port", port_s, "tls",
-               hcfg.tls_cert_file ? "on" : "off");
+               hcfg.tls_cert_file ? "on" : "off", "listen",
+               is_wildcard(addr) ? "all addresses" : addr);
     if (!hcfg.tls_cert_file)
         FUSION_LOG(FUSION_LOG_WARN, "serve", "plain_http",
                    "serving plain HTTP: credentials cross the network in "

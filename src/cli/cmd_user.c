@@ -18,11 +18,15 @@ user_usage(FILE *f)
           "       fusion user passwd [--password-file FILE] NAME\n"
           "       fusion user list\n"
           "       fusion user remove NAME\n"
+          "       fusion user disable NAME\n"
+          "       fusion user enable NAME\n"
           "\n"
           "Manages the users of the TAXII server. The password comes from\n"
           "--password-file (its first line), else from standard input (its\n"
           "first line), or is asked for without echo when standard input is\n"
-          "a terminal. Only a salted scrypt hash of it is stored.\n",
+          "a terminal. Only a salted scrypt hash of it is stored. A disabled\n"
+          "user keeps its password, tokens and grants, but the server\n"
+          "refuses its credentials (401) until it is enabled again.\n",
           f);
 }
 
@@ -224,11 +228,20 @@ user_list(struct cli *cli, int argc, char **argv)
         store, fusion_store_user_list(store, print_user, cli, &err), &err);
 }
 
+/* The subcommands that take a name and nothing else. */
+enum user_action {
+    USER_REMOVE,
+    USER_DISABLE,
+    USER_ENABLE,
+};
+
 static int
-user_remove(struct cli *cli, int argc, char **argv)
+user_named(struct cli *cli, int argc, char **argv, enum user_action action)
 {
     struct fusion_store *store;
     struct fusion_error err;
+    enum fusion_err frc;
+    const char *name;
     int rc = CLI_USAGE;
 
     if (parse_options(cli, argc, argv, NULL, &rc) != argc - 1) {
@@ -236,11 +249,16 @@ user_remove(struct cli *cli, int argc, char **argv)
             user_usage(stderr);
         return rc;
     }
+    name = argv[argc - 1];
     rc = cli_open_store(cli, 0, &store);
     if (rc)
         return rc;
-    return cli_store_done(
-        store, fusion_store_user_remove(store, argv[argc - 1], &err), &err);
+    if (action == USER_REMOVE)
+        frc = fusion_store_user_remove(store, name, &err);
+    else
+        frc = fusion_store_user_set_disabled(store, name,
+                                             action == USER_DISABLE, &err);
+    return cli_store_done(store, frc, &err);
 }
 
 int
@@ -253,7 +271,11 @@ cmd_user(struct cli *cli, int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "list") == 0)
         return user_list(cli, argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "remove") == 0)
-        return user_remove(cli, argc - 1, argv + 1);
+        return user_named(cli, argc - 1, argv + 1, USER_REMOVE);
+    if (argc >= 2 && strcmp(argv[1], "disable") == 0)
+        return user_named(cli, argc - 1, argv + 1, USER_DISABLE);
+    if (argc >= 2 && strcmp(argv[1], "enable") == 0)
+        return user_named(cli, argc - 1, argv + 1, USER_ENABLE);
     if (argc >= 2 &&
         (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         user_usage(stdout);

@@ -81,6 +81,17 @@ typedef enum fusion_err (*fusion_http_handler_fn)(
 
 /*
  * Creates a stopped server from cfg (copied). TLS files are read here.
+ * Requests the server answers itself, without a handler, get an error
+ * body of the one shape the TAXII layer also writes (TAXII 2.1 section
+ * 3.6.1), compact: {"title","description","error_id","http_status"},
+ * error_id being the request id, with the error_content_type: 404 (no
+ * route), 405 (with Allow), 400 (malformed path or query, or a header
+ * that carries one value, such as Authorization, sent twice), 413 (body
+ * over max_body_bytes), 414 (path and query past 16 KiB), 431 (header
+ * fields past 24 KiB in all) and 500. A request line and header fields
+ * beyond the 64 KiB libmicrohttpd keeps for each connection are refused
+ * by libmicrohttpd itself, with a short HTML body and no access-log line.
+ *
  * Errors: FUSION_ERR_INVALID for a bad address, a lone certificate or
  * key, or plain HTTP on a non-loopback address without allow_plain_http;
  * FUSION_ERR_IO when a TLS file cannot be read; FUSION_ERR_UNSUPPORTED
@@ -106,7 +117,10 @@ fusion_http_server_new(const struct fusion_http_config *cfg,
  * method ("GET"); pattern is an absolute path whose segments are either
  * literal or "{name}", which matches one non-empty segment and is read
  * back with fusion_http_request_param, as in "/taxii2/{api_root}/". A
- * trailing slash is significant. Routes are tried in the order added.
+ * trailing slash is significant; a 404 for a path that only lacks (or
+ * only adds) one says so. Routes are tried in the order added. A GET
+ * route also serves HEAD (RFC 9110 section 9.3.2): the same status and
+ * headers, with Content-Length, and no body; Allow lists HEAD with GET.
  * Both strings are copied; ctx is borrowed and passed to fn. Errors:
  * FUSION_ERR_INVALID (bad pattern, server already started),
  * FUSION_ERR_NOMEM. Not thread-safe.
@@ -117,13 +131,33 @@ fusion_http_server_route(struct fusion_http_server *server, const char *method,
                          void *ctx, struct fusion_error *err);
 
 /*
+ * Gives the route added with method and pattern an early check: check
+ * runs with the route's ctx as soon as a request's headers have arrived,
+ * before any of its body is read and before "100 Continue" is sent, with
+ * the path parameters, query and headers readable and an empty body. To
+ * refuse the request, it sets a status (400 or above) and a body on resp:
+ * that answer goes out at once, the body is never read and the connection
+ * is closed after it. Returning FUSION_OK without a status lets the
+ * request go on (its handler runs once the body is in); returning an
+ * error is handled as for a handler. Meant for what the headers decide,
+ * such as credentials and grants, so that no unauthorised upload is ever
+ * buffered. Only before fusion_http_server_start. Errors:
+ * FUSION_ERR_NOTFOUND when no such route was added, FUSION_ERR_INVALID
+ * when the server has started. Not thread-safe.
+ */
+FUSION_NODISCARD enum fusion_err fusion_http_server_route_check(
+    struct fusion_http_server *server, const char *method, const char *pattern,
+    fusion_http_handler_fn check, struct fusion_error *err);
+
+/*
  * Binds and starts serving on the worker threads: a pool of
  * cfg->threads workers, each with its own epoll event loop (the best
  * poller available where there is no epoll), accepting on the one
  * listening socket. Handlers run on these workers, so a handler that
  * blocks holds up the other connections of its worker. Errors:
  * FUSION_ERR_IO when the address cannot be bound or the daemon does not
- * start, FUSION_ERR_INVALID when already started, FUSION_ERR_NOMEM.
+ * start (the message gives the system's reason, such as "Address already
+ * in use"), FUSION_ERR_INVALID when already started, FUSION_ERR_NOMEM.
  */
 FUSION_NODISCARD enum fusion_err
 fusion_http_server_start(struct fusion_http_server *server,

@@ -24,6 +24,8 @@ struct http_route {
     struct http_seg *segs;
     size_t nsegs;
     fusion_http_handler_fn fn;
+    /* runs on the headers alone, before any body is read; may be NULL */
+    fusion_http_handler_fn check;
     void *ctx;
 };
 
@@ -70,6 +72,12 @@ struct fusion_http_request {
     unsigned sent_status;
     size_t sent_bytes;
     bool responded;
+    /*
+     * No route has this path, but one has it with a trailing slash
+     * added (or removed): the 404 says so.
+     */
+    bool slash_added;
+    bool slash_removed;
     /* the body outgrew the limit: the rest is read and dropped, then 413 */
     bool body_overflow;
     uint64_t dropped_bytes;
@@ -140,8 +148,11 @@ void http_route_release(struct http_route *route);
 
 /*
  * Finds the route for req->method and req->path and fills req->route and
- * req->params. For HTTP_MATCH_BAD_METHOD, *allow_out gets the methods
- * the path does accept, comma-separated, from req's arena.
+ * req->params. HEAD takes the GET route of its path. For
+ * HTTP_MATCH_BAD_METHOD, *allow_out gets the methods the path does
+ * accept, comma-separated, from req's arena (HEAD beside each GET). For
+ * HTTP_MATCH_NO_PATH, req->slash_added or slash_removed tells whether
+ * the path with a trailing slash added or removed has a route.
  */
 enum http_match http_route_find(struct fusion_http_request *req,
                                 const char **allow_out);

@@ -164,13 +164,14 @@ http_route_release(struct http_route *route)
 /*
  * Splits the raw path on "/" and decodes each segment on its own, so an
  * encoded slash stays inside its parameter instead of adding a segment.
+ * The array has room for one more segment, for the trailing-slash hint.
  */
 static enum http_match
 split_path(struct fusion_http_request *req, char ***segs_out, size_t *n_out)
 {
     const char *p = req->path + 1;
     size_t n = count_segments(req->path);
-    char **segs = fusion_arena_calloc(&req->arena, n, sizeof(*segs));
+    char **segs = fusion_arena_calloc(&req->arena, n + 1, sizeof(*segs));
 
     if (!segs)
         return HTTP_MATCH_NOMEM;
@@ -256,6 +257,35 @@ add_allowed(struct fusion_http_request *req, const char *method,
     return HTTP_MATCH_BAD_METHOD;
 }
 
+/*
+ * A path that only lacks (or only has one too many) trailing slash is a
+ * common slip; the 404 then names the path that exists.
+ */
+static void
+find_slash_hint(struct fusion_http_request *req, char **segs, size_t n)
+{
+    const struct fusion_http_server *srv = req->server;
+    bool trailing = n > 1 && !segs[n - 1][0];
+    char empty[1] = "";
+
+    segs[n] = empty;
+    for (size_t i = 0; i < srv->nroutes; i++) {
+        if (path_matches(&srv->routes[i], segs, n + 1))
+            req->slash_added = true;
+        else if (trailing && path_matches(&srv->routes[i], segs, n - 1))
+            req->slash_removed = true;
+    }
+    segs[n] = NULL;
+}
+
+static bool
+method_serves(const struct http_route *route, const char *method)
+{
+    /* RFC 9110 section 9.3.2: HEAD is GET without the body */
+    return !strcmp(route->method, method) ||
+           (!strcmp(method, "HEAD") && !strcmp(route->method, "GET"));
+}
+
 enum http_match
 http_route_find(struct fusion_http_request *req, const char **allow_out)
 {
@@ -275,10 +305,16 @@ http_route_find(struct fusion_http_request *req, const char **allow_out)
 
         if (!path_matches(route, segs, n))
             continue;
-        if (!strcmp(route->method, req->method))
+        if (method_serves(route, req->method))
             return bind_params(req, route, segs);
         if (add_allowed(req, route->method, allow_out) == HTTP_MATCH_NOMEM)
             return HTTP_MATCH_NOMEM;
+        if (!strcmp(route->method, "GET") &&
+            add_allowed(req, "HEAD", allow_out) == HTTP_MATCH_NOMEM)
+            return HTTP_MATCH_NOMEM;
     }
-    return *allow_out ? HTTP_MATCH_BAD_METHOD : HTTP_MATCH_NO_PATH;
+    if (*allow_out)
+        return HTTP_MATCH_BAD_METHOD;
+    find_slash_hint(req, segs, n);
+    return HTTP_MATCH_NO_PATH;
 }

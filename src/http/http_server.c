@@ -5,10 +5,12 @@
  */
 #include "http/http.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #if defined(__GLIBC__)
@@ -28,8 +30,23 @@
 
 #define NS_PER_SEC 1000000000L
 
-static const char oom_body[] =
-    "{\"title\": \"out of memory\", \"http_status\": \"500\"}";
+/*
+ * Room libmicrohttpd gets for each connection: the request line and the
+ * header fields must fit in it with the response headers, else it
+ * answers 414 or 431 on its own, in HTML. Above the limits below and
+ * within this room, the server answers them itself, in its own error
+ * shape, with a request id and an access-log line.
+ */
+#define HTTP_CONN_MEMORY ((size_t)64 << 10)
+
+/* The method, path and query of the request line; longer is 414. */
+#define HTTP_MAX_TARGET ((size_t)16 << 10)
+
+/* All header fields, names and values; more is 431. */
+#define HTTP_MAX_HEADERS ((size_t)24 << 10)
+
+/* Room for the error body written when memory runs out. */
+#define OOM_BODY_MAX 256
 
 /*
  * Configuration
@@ -289,23 +306,41 @@ note_queued(struct fusion_http_request *req, unsigned status, size_t bytes)
     http_metrics_record(req, status, bytes, mono_now_ns() - req->start_ns);
 }
 
-/* The last resort when memory runs out; req is NULL if it never existed. */
+/*
+ * The last resort when memory runs out; req is NULL if it never existed.
+ * The body is built on the stack, in the shape of every error body.
+ */
 static enum MHD_Result
 queue_oom(struct fusion_http_request *req, struct MHD_Connection *conn)
 {
+    char body[OOM_BODY_MAX];
+    char id[FUSION_UUID_LEN + 1];
     struct MHD_Response *r;
     enum MHD_Result ok;
+    int len;
 
     if (req)
         req->responded = true;
-    r = MHD_create_response_from_buffer(sizeof(oom_body) - 1, (void *)oom_body,
-                                        MHD_RESPMEM_PERSISTENT);
+    if (req)
+        memcpy(id, req->id, sizeof(id));
+    else
+        fusion_uuid4(id);
+    len = snprintf(body, sizeof(body),
+                   "{\"title\":\"out of memory\",\"description\":\"the "
+                   "server ran out of memory\",\"error_id\":\"%s\","
+                   "\"http_status\":\"500\"}",
+                   id);
+    assert(len > 0 && (size_t)len < sizeof(body));
+    r = MHD_create_response_from_buffer((size_t)len, body,
+                                        MHD_RESPMEM_MUST_COPY);
     if (!r)
         return MHD_NO;
+    MHD_add_response_header(r, "X-Request-ID", id);
+    MHD_add_response_header(r, "Content-Type", FUSION_HTTP_DEFAULT_ERROR_TYPE);
     ok = MHD_queue_response(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, r);
     MHD_destroy_response(r);
     if (ok == MHD_YES && req)
-        note_queued(req, MHD_HTTP_INTERNAL_SERVER_ERROR, sizeof(oom_body) - 1);
+        note_queued(req, MHD_HTTP_INTERNAL_SERVER_ERROR, (size_t)len);
     return ok;
 }
 
@@ -350,37 +385,83 @@ send_response(struct fusion_http_request *req)
     return ok;
 }
 
-/* Writes a TAXII-shaped error resource (TAXII 2.1 section 3.6.1). */
+/*
+ * Appends s as a JSON string, escaped as jansson escapes it, so that the
+ * error bodies written here and those of the TAXII layer read the same.
+ */
+static enum fusion_err
+put_json_string(struct fusion_buf *out, const char *s)
+{
+    enum fusion_err rc = fusion_buf_putc(out, '"');
+
+    for (; !rc && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if (c == '"' || c == '\\')
+            rc = fusion_buf_printf(out, "\\%c", c);
+        else if (c == '\n')
+            rc = fusion_buf_puts(out, "\\n");
+        else if (c == '\r')
+            rc = fusion_buf_puts(out, "\\r");
+        else if (c == '\t')
+            rc = fusion_buf_puts(out, "\\t");
+        else if (c < 0x20)
+            rc = fusion_buf_printf(out, "\\u%04x", c);
+        else
+            rc = fusion_buf_putc(out, (char)c);
+    }
+    return rc ? rc : fusion_buf_putc(out, '"');
+}
+
+/*
+ * Writes the error resource of TAXII 2.1 section 3.6.1, the one shape of
+ * every error body: title, description, error_id (the request id) and
+ * http_status as a string, compact, in that order.
+ */
 static enum fusion_err
 write_error_body(struct fusion_http_request *req, unsigned status,
-                 const char *title)
+                 const char *title, const char *description)
 {
-    struct fusion_http_response *resp = &req->resp;
+    struct fusion_buf *body = &req->resp.body;
     enum fusion_err rc;
 
-    rc = fusion_http_response_add_header(resp, "Content-Type",
+    rc = fusion_http_response_add_header(&req->resp, "Content-Type",
                                          req->server->error_content_type);
-    if (rc)
-        return rc;
-    return fusion_buf_printf(&resp->body,
-                             "{\"title\": \"%s\", \"http_status\": \"%u\", "
-                             "\"error_id\": \"%s\"}",
-                             title, status, req->id);
+    if (!rc)
+        rc = fusion_buf_puts(body, "{\"title\":");
+    if (!rc)
+        rc = put_json_string(body, title);
+    if (!rc)
+        rc = fusion_buf_puts(body, ",\"description\":");
+    if (!rc)
+        rc = put_json_string(body, description);
+    if (!rc)
+        rc = fusion_buf_printf(body,
+                               ",\"error_id\":\"%s\",\"http_status\":\"%u\"}",
+                               req->id, status);
+    return rc;
 }
 
 static enum MHD_Result
 respond_error(struct fusion_http_request *req, unsigned status,
-              const char *title, const char *allow)
+              const char *title, const char *description, const char *allow)
 {
     struct fusion_http_response *resp = &req->resp;
 
     http_response_reset(resp);
     resp->status = status;
-    if (write_error_body(req, status, title))
+    if (write_error_body(req, status, title, description))
         return queue_oom(req, req->conn);
     if (allow && fusion_http_response_add_header(resp, "Allow", allow))
         return queue_oom(req, req->conn);
     return send_response(req);
+}
+
+static enum MHD_Result
+respond_nomem(struct fusion_http_request *req)
+{
+    return respond_error(req, 500, "out of memory",
+                         "the server ran out of memory", NULL);
 }
 
 /*
@@ -425,6 +506,16 @@ parse_query(struct fusion_http_request *req)
     return req->nquery == (size_t)n;
 }
 
+static enum MHD_Result
+respond_body_too_large(struct fusion_http_request *req)
+{
+    char msg[96];
+
+    snprintf(msg, sizeof(msg), "the body may hold at most %zu bytes",
+             req->server->cfg.max_body_bytes);
+    return respond_error(req, 413, "request body too large", msg, NULL);
+}
+
 /*
  * A declared length over the limit is refused before any body is read;
  * one within it is kept to size the body buffer.
@@ -444,12 +535,226 @@ declared_too_large(struct fusion_http_request *req)
     return false;
 }
 
+static const char *
+reason(unsigned status)
+{
+    const char *r = MHD_get_reason_phrase_for(status);
+
+    return r && *r ? r : "error";
+}
+
+/* Sends what a handler (or an early check) left, given what it returned. */
+static enum MHD_Result
+finish_handler(struct fusion_http_request *req, enum fusion_err rc)
+{
+    struct fusion_http_response *resp = &req->resp;
+
+    if (!rc)
+        return send_response(req);
+    if (!resp->status) {
+        FUSION_LOG(FUSION_LOG_ERROR, "http", "handler_failed",
+                   "request handler failed", "req_id", req->id, "path",
+                   req->path, "error", fusion_strerror(rc));
+        return respond_error(req, 500, "internal server error",
+                             "the server could not complete the request", NULL);
+    }
+    /* the handler chose the status; give a bare error a body to match */
+    if (resp->status >= 400 && resp->body.len == 0 &&
+        write_error_body(req, resp->status, reason(resp->status),
+                         resp->status >= 500
+                             ? "the server could not complete the request"
+                             : "the request was refused"))
+        return respond_nomem(req);
+    return send_response(req);
+}
+
+/*
+ * Header fields that carry one value (RFC 9110 section 5.3): a request
+ * with two of them is refused, since which one a part of the server
+ * reads would decide who the client is or what the body means.
+ */
+static const char *const single_fields[] = {
+    "Authorization",
+    "Content-Length",
+    "Content-Type",
+    "Host",
+};
+
+#define NSINGLE (sizeof(single_fields) / sizeof(single_fields[0]))
+
+struct field_count {
+    size_t bytes;
+    unsigned seen[NSINGLE];
+};
+
+static enum MHD_Result
+count_field(void *cls, enum MHD_ValueKind kind, const char *key,
+            size_t key_size, const char *value, size_t value_size)
+{
+    struct field_count *fc = cls;
+
+    (void)kind;
+    (void)value;
+    /* name, ": ", value and CRLF, as sent */
+    fc->bytes += key_size + value_size + 4;
+    for (size_t i = 0; i < NSINGLE; i++) {
+        if (!strcasecmp(key, single_fields[i]))
+            fc->seen[i]++;
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result
+count_arg(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+          const char *value, size_t value_size)
+{
+    size_t *bytes = cls;
+
+    (void)kind;
+    (void)key;
+    (void)value;
+    /* "&" or "?", the key, "=" and the value */
+    *bytes += key_size + value_size + 2;
+    return MHD_YES;
+}
+
+/*
+ * Limits on the request line and the header fields, and single-valued
+ * fields sent twice; an answer is queued when one is broken, and
+ * *answered set.
+ */
+static enum MHD_Result
+check_head(struct fusion_http_request *req, bool *answered)
+{
+    struct field_count fc = { 0 };
+    size_t target = strlen(req->path);
+    char msg[160];
+
+    *answered = true;
+    MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, count_arg,
+                                &target);
+    if (target > HTTP_MAX_TARGET) {
+        snprintf(msg, sizeof(msg),
+                 "the path and query may be at most %zu bytes",
+                 (size_t)HTTP_MAX_TARGET);
+        return respond_error(req, 414, "URI too long", msg, NULL);
+    }
+    MHD_get_connection_values_n(req->conn, MHD_HEADER_KIND, count_field, &fc);
+    if (fc.bytes > HTTP_MAX_HEADERS) {
+        snprintf(msg, sizeof(msg),
+                 "the header fields may total at most %zu bytes",
+                 (size_t)HTTP_MAX_HEADERS);
+        return respond_error(req, 431, "request header fields too large", msg,
+                             NULL);
+    }
+    for (size_t i = 0; i < NSINGLE; i++) {
+        if (fc.seen[i] > 1) {
+            snprintf(msg, sizeof(msg), "the %s header may appear only once",
+                     single_fields[i]);
+            return respond_error(req, 400, "bad request", msg, NULL);
+        }
+    }
+    *answered = false;
+    return MHD_YES;
+}
+
+/* Whether the path can be shown in a message as it is. */
+static bool
+is_plain_path(const char *path)
+{
+    size_t len = strlen(path);
+
+    if (len > 256)
+        return false;
+    for (; *path; path++) {
+        if (*path <= ' ' || *path >= 0x7f)
+            return false;
+    }
+    return true;
+}
+
+/* The 404 of a path without a route; it names the path meant, if any. */
+static enum MHD_Result
+respond_not_found(struct fusion_http_request *req)
+{
+    const char *desc = "no resource at this path";
+    size_t len = strlen(req->path);
+    size_t size = len + 128;
+    char *hint = NULL;
+
+    if ((req->slash_added || req->slash_removed) && is_plain_path(req->path))
+        hint = fusion_arena_alloc(&req->arena, size);
+    if (hint && req->slash_added)
+        snprintf(hint, size,
+                 "no resource at this path: did you mean %s/ with a "
+                 "trailing slash?",
+                 req->path);
+    else if (hint)
+        snprintf(hint, size,
+                 "no resource at this path: did you mean %.*s without the "
+                 "trailing slash?",
+                 (int)(len - 1), req->path);
+    else if (req->slash_added)
+        desc = "no resource at this path: it needs a trailing slash";
+    else if (req->slash_removed)
+        desc = "no resource at this path: drop its trailing slash";
+    return respond_error(req, 404, "not found", hint ? hint : desc, NULL);
+}
+
+static enum MHD_Result
+respond_route_error(struct fusion_http_request *req, enum http_match m,
+                    const char *allow)
+{
+    char msg[160];
+
+    switch (m) {
+    case HTTP_MATCH_FOUND:
+        break;
+    case HTTP_MATCH_NO_PATH:
+        return respond_not_found(req);
+    case HTTP_MATCH_BAD_METHOD:
+        snprintf(msg, sizeof(msg), "this resource accepts only %s", allow);
+        return respond_error(req, 405, "method not allowed", msg, allow);
+    case HTTP_MATCH_BAD_ENCODING:
+        return respond_error(req, 400, "malformed request path",
+                             "the path must start with / and hold only "
+                             "valid percent escapes, none of them %00",
+                             NULL);
+    case HTTP_MATCH_NOMEM:
+        break;
+    }
+    return respond_nomem(req);
+}
+
+/*
+ * The route's early check, on the headers alone: an answer it sets is
+ * sent at once, so the body is never read (nor 100 Continue sent).
+ */
+static enum MHD_Result
+run_check(struct fusion_http_request *req, bool *answered)
+{
+    struct fusion_http_response *resp = &req->resp;
+    enum fusion_err rc;
+
+    *answered = false;
+    if (!req->route->check)
+        return MHD_YES;
+    rc = req->route->check(req, resp, req->route->ctx);
+    if (!rc && !resp->status)
+        return MHD_YES;
+    *answered = true;
+    return finish_handler(req, rc);
+}
+
 static enum MHD_Result
 begin_request(struct fusion_http_server *srv, struct MHD_Connection *conn,
               const char *url, const char *method, void **con_cls)
 {
     struct fusion_http_request *req = new_request(srv, conn);
     const char *allow;
+    enum http_match m;
+    enum MHD_Result ok;
+    bool answered;
 
     if (!req)
         return queue_oom(NULL, conn);
@@ -457,24 +762,23 @@ begin_request(struct fusion_http_server *srv, struct MHD_Connection *conn,
     req->method = fusion_arena_strdup(&req->arena, method);
     req->path = fusion_arena_strdup(&req->arena, url);
     if (!req->method || !req->path)
-        return respond_error(req, 500, "out of memory", NULL);
+        return respond_nomem(req);
+    ok = check_head(req, &answered);
+    if (answered)
+        return ok;
     if (!parse_query(req))
-        return respond_error(req, 400, "malformed query string", NULL);
-
-    switch (http_route_find(req, &allow)) {
-    case HTTP_MATCH_FOUND:
-        break;
-    case HTTP_MATCH_NO_PATH:
-        return respond_error(req, 404, "not found", NULL);
-    case HTTP_MATCH_BAD_METHOD:
-        return respond_error(req, 405, "method not allowed", allow);
-    case HTTP_MATCH_BAD_ENCODING:
-        return respond_error(req, 400, "malformed request path", NULL);
-    case HTTP_MATCH_NOMEM:
-        return respond_error(req, 500, "out of memory", NULL);
-    }
+        return respond_error(req, 400, "malformed query string",
+                             "a query parameter holds a malformed percent "
+                             "escape or %00",
+                             NULL);
+    m = http_route_find(req, &allow);
+    if (m != HTTP_MATCH_FOUND)
+        return respond_route_error(req, m, allow);
+    ok = run_check(req, &answered);
+    if (answered)
+        return ok;
     if (declared_too_large(req))
-        return respond_error(req, 413, "request body too large", NULL);
+        return respond_body_too_large(req);
     return MHD_YES;
 }
 
@@ -506,7 +810,7 @@ take_body(struct fusion_http_request *req, const char *data, size_t *size)
         rc = fusion_buf_reserve(&req->body, req->declared_len);
         if (rc) {
             *size = 0;
-            return respond_error(req, 500, "out of memory", NULL);
+            return respond_nomem(req);
         }
     }
     rc = fusion_buf_append(&req->body, data, *size);
@@ -519,38 +823,15 @@ take_body(struct fusion_http_request *req, const char *data, size_t *size)
     }
     *size = 0;
     if (rc)
-        return respond_error(req, 500, "out of memory", NULL);
+        return respond_nomem(req);
     return MHD_YES;
-}
-
-static const char *
-reason(unsigned status)
-{
-    const char *r = MHD_get_reason_phrase_for(status);
-
-    return r && *r ? r : "error";
 }
 
 static enum MHD_Result
 run_handler(struct fusion_http_request *req)
 {
-    struct fusion_http_response *resp = &req->resp;
-    enum fusion_err rc;
-
-    rc = req->route->fn(req, resp, req->route->ctx);
-    if (!rc)
-        return send_response(req);
-    if (!resp->status) {
-        FUSION_LOG(FUSION_LOG_ERROR, "http", "handler_failed",
-                   "request handler failed", "req_id", req->id, "path",
-                   req->path, "error", fusion_strerror(rc));
-        return respond_error(req, 500, "internal server error", NULL);
-    }
-    /* the handler chose the status; give a bare error a body to match */
-    if (resp->status >= 400 && resp->body.len == 0 &&
-        write_error_body(req, resp->status, reason(resp->status)))
-        return respond_error(req, 500, "out of memory", NULL);
-    return send_response(req);
+    return finish_handler(req,
+                          req->route->fn(req, &req->resp, req->route->ctx));
 }
 
 static enum MHD_Result
@@ -570,7 +851,7 @@ on_access(void *cls, struct MHD_Connection *conn, const char *url,
     if (*upload_data_size)
         return take_body(req, upload_data, upload_data_size);
     if (req->body_overflow)
-        return respond_error(req, 413, "request body too large", NULL);
+        return respond_body_too_large(req);
     return run_handler(req);
 }
 
@@ -712,6 +993,29 @@ fusion_http_server_route(struct fusion_http_server *server, const char *method,
     return FUSION_OK;
 }
 
+enum fusion_err
+fusion_http_server_route_check(struct fusion_http_server *server,
+                               const char *method, const char *pattern,
+                               fusion_http_handler_fn check,
+                               struct fusion_error *err)
+{
+    if (server->daemon)
+        return fusion_error_set(
+            err, FUSION_ERR_INVALID,
+            "routes must be added before the server starts");
+    for (size_t i = 0; i < server->nroutes; i++) {
+        struct http_route *route = &server->routes[i];
+
+        if (!strcmp(route->method, method) &&
+            !strcmp(route->pattern, pattern)) {
+            route->check = check;
+            return FUSION_OK;
+        }
+    }
+    return fusion_error_set(err, FUSION_ERR_NOTFOUND,
+                            "no route %s '%s' to check", method, pattern);
+}
+
 /*
  * A pool of cfg->threads workers, each running its own event loop on
  * epoll where the platform has it (every worker accepts on the shared
@@ -759,10 +1063,39 @@ start_daemon(struct fusion_http_server *srv)
         (struct sockaddr *)&srv->addr, MHD_OPTION_THREAD_POOL_SIZE,
         cfg->threads > 1 ? cfg->threads : 0u, MHD_OPTION_CONNECTION_LIMIT,
         cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_NOTIFY_CONNECTION, http_metrics_on_connection, srv,
         MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, srv, MHD_OPTION_ARRAY, tls,
         MHD_OPTION_END);
+}
+
+/*
+ * Why the daemon did not start. libmicrohttpd does not hand back the
+ * error of its socket calls, so the bind is tried again here to learn
+ * it: the usual causes are a port in use or a foreign address.
+ */
+static const char *
+bind_failure(const struct fusion_http_server *srv)
+{
+    socklen_t len =
+        srv->ipv6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    int fd = socket(srv->addr.ss_family, SOCK_STREAM, 0);
+    int on = 1;
+    int saved;
+
+    if (fd < 0)
+        return strerror(errno);
+    /* libmicrohttpd reuses addresses too, so the retry fails alike */
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    if (bind(fd, (const struct sockaddr *)&srv->addr, len) != 0 ||
+        listen(fd, 1) != 0) {
+        saved = errno;
+        close(fd);
+        return strerror(saved);
+    }
+    close(fd);
+    return "the HTTP daemon did not start";
 }
 
 /* The event loop libmicrohttpd settled on, for the startup log line. */
@@ -797,8 +1130,9 @@ fusion_http_server_start(struct fusion_http_server *server,
     server->daemon = start_daemon(server);
     if (!server->daemon)
         return fusion_error_set(
-            err, FUSION_ERR_IO, "cannot listen on '%s' port %u",
-            server->bind_address, (unsigned)server->cfg.port);
+            err, FUSION_ERR_IO, "cannot listen on '%s' port %u: %s",
+            server->bind_address, (unsigned)server->cfg.port,
+            bind_failure(server));
     info = MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
     server->port = info ? info->port : server->cfg.port;
     snprintf(port, sizeof(port), "%u", (unsigned)server->port);

@@ -102,25 +102,69 @@ check_collection(const struct fusion_store *store,
     if (!c->title || !*c->title ||
         !fusion_text_is_printable(c->title, strlen(c->title)))
         return fusion_error_set(err, FUSION_ERR_INVALID,
-                                "create collection '%s': the title must be "
+                                "create collection: the title must be "
                                 "non-empty UTF-8 text without control "
-                                "characters",
-                                c->id);
+                                "characters");
     if (c->description &&
         !fusion_text_is_printable(c->description, strlen(c->description)))
         return fusion_error_set(err, FUSION_ERR_INVALID,
-                                "create collection '%s': the description "
+                                "create collection: the description "
                                 "must be UTF-8 text without control "
-                                "characters",
-                                c->id);
+                                "characters");
     /* An alias stands in for the id in URLs, so it must not be one. */
     if (c->alias &&
         (!*c->alias || is_uuid(c->alias) || strpbrk(c->alias, "/ ?#%") ||
          !fusion_text_is_printable(c->alias, strlen(c->alias))))
         return fusion_error_set(err, FUSION_ERR_INVALID,
-                                "create collection '%s': malformed alias",
-                                c->id);
+                                "create collection: alias '%s' is not "
+                                "allowed: an alias is printable text "
+                                "(letters, digits, '-', '_', '.' and other "
+                                "punctuation) without spaces, '/', '?', "
+                                "'#' or '%%', and not a UUID",
+                                c->alias);
     return FUSION_OK;
+}
+
+static int
+found(void *ctx, const struct fusion_store_collection *c)
+{
+    (void)c;
+    *(bool *)ctx = true;
+    return 0;
+}
+
+/*
+ * The conflict of a collection that could not be added, naming only
+ * what is taken: the caller may have given the alias alone, the id
+ * being a random one it never saw. An alias is never a UUID, so looking
+ * the id up finds ids only.
+ */
+static enum fusion_err
+taken(struct fusion_store *store, const struct fusion_store_collection *c,
+      struct fusion_error *err)
+{
+    bool id_taken = false;
+    bool alias_taken = false;
+    struct fusion_error ignored;
+
+    if (fusion_store_collection_get(store, c->id, found, &id_taken, &ignored) !=
+        FUSION_OK)
+        id_taken = false;
+    if (c->alias &&
+        fusion_store_collection_get(store, c->alias, found, &alias_taken,
+                                    &ignored) != FUSION_OK)
+        alias_taken = false;
+    if (id_taken && alias_taken)
+        return fusion_error_set(err, FUSION_ERR_CONFLICT,
+                                "create collection: the id '%s' and the "
+                                "alias '%s' are taken",
+                                c->id, c->alias);
+    if (alias_taken || (c->alias && !id_taken))
+        return fusion_error_set(err, FUSION_ERR_CONFLICT,
+                                "create collection: the alias '%s' is taken",
+                                c->alias);
+    return fusion_error_set(err, FUSION_ERR_CONFLICT,
+                            "create collection: the id '%s' is taken", c->id);
 }
 
 enum fusion_err
@@ -159,14 +203,8 @@ fusion_store_collection_create(struct fusion_store *store,
     sqlite3_bind_text(stmt, 5, types.data ? types.data : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 6, fusion_time_now_ns());
     step = sqlite3_step(stmt);
-    if (step == SQLITE_CONSTRAINT && c->alias)
-        rc = fusion_error_set(err, FUSION_ERR_CONFLICT,
-                              "create collection: the id '%s' or the alias "
-                              "'%s' is taken",
-                              c->id, c->alias);
-    else if (step == SQLITE_CONSTRAINT)
-        rc = fusion_error_set(err, FUSION_ERR_CONFLICT,
-                              "create collection: the id '%s' is taken", c->id);
+    if (step == SQLITE_CONSTRAINT)
+        rc = taken(store, c, err);
     else if (step != SQLITE_DONE)
         rc = store_db_fail(store->db, err, "create collection '%s'", c->id);
 out:

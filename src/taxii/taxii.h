@@ -199,8 +199,12 @@ fusion_taxii_filter_check(const struct fusion_taxii_filter *f,
 
 /*
  * A digest of the query f describes (everything but limit and next) and
- * of scope, a string naming what is queried (the request path). A cursor
- * carries it so that "next" is only honoured with the same filters
+ * of scope, a string naming what is queried: the server uses the API
+ * root, the resolved collection id, the endpoint and the object id, so
+ * that the URL's spelling (alias or id, percent escapes) does not count.
+ * The query is taken normalised: the values of a match field count in
+ * any order, and an added_after at or before 1970 is no added_after. A cursor
+ * carries the digest so that "next" is only honoured with the same filters
  * (section 3.5). Returns 0 only by chance; f and scope are borrowed.
  */
 uint64_t fusion_taxii_filter_digest(const struct fusion_taxii_filter *f,

@@ -4,6 +4,7 @@
 
 #include <assert.h>
 #include <openssl/evp.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "stix/stix.h"
@@ -363,12 +364,67 @@ digest_bytes(EVP_MD_CTX *ctx, const void *p, size_t len)
     EVP_DigestUpdate(ctx, p, len);
 }
 
+static int
+cmp_str(const void *a, const void *b)
+{
+    const struct fusion_taxii_str *x = a;
+    const struct fusion_taxii_str *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->ptr, y->ptr, n);
+
+    if (c)
+        return c;
+    return x->len < y->len ? -1 : x->len > y->len;
+}
+
+static int
+cmp_ts(const void *a, const void *b)
+{
+    int64_t x = ((const struct fusion_ts *)a)->ns;
+    int64_t y = ((const struct fusion_ts *)b)->ns;
+
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * The values of a match field are ORed (section 3.4), so their order does
+ * not change the query: the digest takes them sorted (and each once,
+ * though the parser already refuses a value given twice).
+ */
 static void
 digest_match(EVP_MD_CTX *ctx, const struct fusion_taxii_match *m)
 {
-    digest_bytes(ctx, &m->n, sizeof(m->n));
-    for (size_t i = 0; i < m->n; i++)
-        digest_bytes(ctx, m->v[i].ptr, m->v[i].len);
+    struct fusion_taxii_str v[FUSION_TAXII_MATCH_MAX];
+    size_t n = 0;
+
+    assert(m->n <= FUSION_TAXII_MATCH_MAX);
+    memcpy(v, m->v, m->n * sizeof(*v));
+    qsort(v, m->n, sizeof(*v), cmp_str);
+    for (size_t i = 0; i < m->n; i++) {
+        if (n == 0 || cmp_str(&v[n - 1], &v[i]) != 0)
+            v[n++] = v[i];
+    }
+    digest_bytes(ctx, &n, sizeof(n));
+    for (size_t i = 0; i < n; i++)
+        digest_bytes(ctx, v[i].ptr, v[i].len);
+}
+
+static void
+digest_times(EVP_MD_CTX *ctx, const struct fusion_taxii_version_match *vm)
+{
+    struct fusion_ts t[FUSION_TAXII_MATCH_MAX];
+    size_t n = 0;
+
+    assert(vm->n <= FUSION_TAXII_MATCH_MAX);
+    memcpy(t, vm->ts, vm->n * sizeof(*t));
+    qsort(t, vm->n, sizeof(*t), cmp_ts);
+    for (size_t i = 0; i < vm->n; i++) {
+        if (n == 0 || t[n - 1].ns != t[i].ns)
+            t[n++] = t[i];
+    }
+    digest_bytes(ctx, &n, sizeof(n));
+    for (size_t i = 0; i < n; i++)
+        digest_bytes(ctx, &t[i].ns, sizeof(t[i].ns));
 }
 
 uint64_t
@@ -379,22 +435,27 @@ fusion_taxii_filter_digest(const struct fusion_taxii_filter *f,
     unsigned char md[EVP_MAX_MD_SIZE] = { 0 };
     unsigned md_len = 0, bits;
     uint64_t out = 0;
+    int64_t after;
     uint8_t kw[3] = { v->first, v->last, v->all };
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 
     if (!ctx)
         return 0;
     bits = f->present & ~(unsigned)(FUSION_TAXII_F_LIMIT | FUSION_TAXII_F_NEXT);
+    /* an added_after before any date_added is the same as none */
+    after = f->added_after.ns;
+    if (!(bits & FUSION_TAXII_F_ADDED_AFTER) || after <= 0) {
+        bits &= ~(unsigned)FUSION_TAXII_F_ADDED_AFTER;
+        after = 0;
+    }
     EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
     digest_bytes(ctx, scope, strlen(scope));
     digest_bytes(ctx, &bits, sizeof(bits));
-    digest_bytes(ctx, &f->added_after.ns, sizeof(f->added_after.ns));
+    digest_bytes(ctx, &after, sizeof(after));
     digest_match(ctx, &f->ids);
     digest_match(ctx, &f->types);
     digest_bytes(ctx, kw, sizeof(kw));
-    digest_bytes(ctx, &v->n, sizeof(v->n));
-    for (size_t i = 0; i < v->n; i++)
-        digest_bytes(ctx, &v->ts[i].ns, sizeof(v->ts[i].ns));
+    digest_times(ctx, v);
     digest_match(ctx, &f->spec_versions);
     EVP_DigestFinal_ex(ctx, md, &md_len);
     EVP_MD_CTX_free(ctx);

@@ -71,13 +71,35 @@ match_strings(struct taxii_call *c, const struct fusion_taxii_match *m)
 }
 
 /*
- * Turns f into a store query. A "next" cursor must carry the MAC of
- * this server and the digest of the same query on the same path, else
- * 400 is replied and *ok left false.
+ * What a query is about, for the digest its cursors carry: the API root,
+ * the collection's id (however the URL named it), the endpoint and the
+ * object, all as resolved or decoded, never as the URL spelt them.
+ */
+static const char *
+query_scope(struct taxii_call *c, const char *coll_id,
+            enum fusion_taxii_endpoint endpoint)
+{
+    const char *object = fusion_http_request_param(c->req, "object");
+    struct fusion_arena *arena = fusion_http_request_arena(c->req);
+    size_t size = strlen(c->root->name) + strlen(coll_id) +
+                  (object ? strlen(object) : 0) + 16;
+    char *scope = fusion_arena_alloc(arena, size);
+
+    if (scope)
+        snprintf(scope, size, "%s\n%s\n%d\n%s", c->root->name, coll_id,
+                 (int)endpoint, object ? object : "");
+    return scope;
+}
+
+/*
+ * Turns f into a store query on scope (query_scope). A "next" cursor
+ * must carry the MAC of this server and the digest of the same query
+ * in the same scope, else 400 is replied and *ok left false.
  */
 static enum fusion_err
 store_query(struct taxii_call *c, const struct fusion_taxii_filter *f,
-            struct fusion_store_taxii_query *q, uint64_t *digest, bool *ok)
+            const char *scope, struct fusion_store_taxii_query *q,
+            uint64_t *digest, bool *ok)
 {
     struct fusion_arena *arena = fusion_http_request_arena(c->req);
     struct fusion_taxii_cursor cursor;
@@ -86,7 +108,9 @@ store_query(struct taxii_call *c, const struct fusion_taxii_filter *f,
 
     *ok = false;
     memset(q, 0, sizeof(*q));
-    *digest = fusion_taxii_filter_digest(f, fusion_http_request_path(c->req));
+    if (!scope)
+        return FUSION_ERR_NOMEM;
+    *digest = fusion_taxii_filter_digest(f, scope);
     if (f->present & FUSION_TAXII_F_NEXT) {
         if (fusion_taxii_cursor_decode(f->next.ptr, f->next.len, c->srv->secret,
                                        c->srv->secret_len, &cursor, &err))
@@ -97,7 +121,11 @@ store_query(struct taxii_call *c, const struct fusion_taxii_filter *f,
                                      "the filters of the page it came with");
         q->next = cursor.date_added;
     }
-    if (f->present & FUSION_TAXII_F_ADDED_AFTER)
+    /*
+     * Every date_added lies after 1970, so an earlier added_after (a
+     * valid timestamp, section 3.4.1) selects everything.
+     */
+    if ((f->present & FUSION_TAXII_F_ADDED_AFTER) && f->added_after.ns > 0)
         q->added_after = f->added_after.ns;
     q->limit = (size_t)f->limit;
     q->nids = f->ids.n;
@@ -320,7 +348,8 @@ list(struct taxii_call *c, enum fusion_taxii_endpoint endpoint,
     rc = parse_filter(c, endpoint, &f, &ok);
     if (rc != FUSION_OK || !ok)
         return rc;
-    rc = store_query(c, &f, &q, &digest, &ok);
+    rc =
+        store_query(c, &f, query_scope(c, coll.id, endpoint), &q, &digest, &ok);
     if (rc != FUSION_OK || !ok)
         return rc;
     if (object_id) {
@@ -421,7 +450,9 @@ taxii_delete_object(struct taxii_call *c)
     rc = parse_filter(c, FUSION_TAXII_EP_OBJECT_DELETE, &f, &ok);
     if (rc != FUSION_OK || !ok)
         return rc;
-    rc = store_query(c, &f, &q, &digest, &ok);
+    rc = store_query(c, &f,
+                     query_scope(c, coll.id, FUSION_TAXII_EP_OBJECT_DELETE), &q,
+                     &digest, &ok);
     if (rc != FUSION_OK || !ok)
         return rc;
     rc = fusion_store_collection_delete(c->store, coll.id, object_id, &q,
@@ -447,6 +478,9 @@ taxii_delete_object(struct taxii_call *c)
 
 struct post_ctx {
     struct fusion_arena *arena;
+    /* the upload, where failed objects are looked at again */
+    const char *data;
+    size_t len;
     struct fusion_taxii_status_detail *ok;
     size_t n_ok, cap_ok;
     struct fusion_taxii_status_detail *failed;
@@ -475,29 +509,130 @@ push_detail(struct fusion_arena *arena, struct fusion_taxii_status_detail **v,
     return true;
 }
 
+/*
+ * The type of the id a failure is listed under when its object has no
+ * usable one (no id, one that is not a STIX identifier, or an object the
+ * JSON reader refused): "x-fusion-unidentified--" and a random UUID, so
+ * that the status resource stays valid (section 4.3.1 requires an id).
+ */
+#define UNIDENTIFIED_TYPE "x-fusion-unidentified"
+
+/*
+ * The string member key of the failed object o, read from the upload's
+ * text: an object the JSON reader refused (a NUL in a string, a number
+ * too large) still names its id and versions there. NULL when absent.
+ */
+static char *
+raw_member(const struct post_ctx *p, const struct fusion_ingest_outcome *o,
+           const char *key)
+{
+    const char *v;
+    size_t len;
+
+    if (!p->data || o->offset >= p->len ||
+        !fusion_stix_json_member(p->data + o->offset, p->len - o->offset, key,
+                                 &v, &len))
+        return NULL;
+    return fusion_arena_strndup(p->arena, v, len);
+}
+
+static bool
+is_timestamp(const char *s)
+{
+    struct fusion_ts ts;
+
+    return s && fusion_ts_parse(s, strlen(s), &ts, NULL) == FUSION_OK;
+}
+
+/* A failed object's id: its own when usable, else a made-up one. */
+static const char *
+failed_id(struct post_ctx *p, const struct fusion_ingest_outcome *o,
+          bool *made_up)
+{
+    char uuid[FUSION_UUID_LEN + 1];
+    const char *id = o->object_id;
+    size_t size = sizeof(UNIDENTIFIED_TYPE) + 2 + FUSION_UUID_LEN;
+    char *out;
+
+    *made_up = false;
+    if (id && fusion_stix_id_is_valid(id, NULL))
+        return fusion_arena_strdup(p->arena, id);
+    id = raw_member(p, o, "id");
+    if (id && fusion_stix_id_is_valid(id, NULL))
+        return id;
+    *made_up = true;
+    fusion_uuid4(uuid);
+    out = fusion_arena_alloc(p->arena, size);
+    if (out)
+        snprintf(out, size, "%s--%s", UNIDENTIFIED_TYPE, uuid);
+    return out;
+}
+
+/*
+ * A failed object's version: the first valid timestamp of its modified
+ * and created, else UNVERSIONED as for an object without either.
+ */
+static const char *
+failed_version(struct post_ctx *p, const struct fusion_ingest_outcome *o)
+{
+    const char *v = o->version;
+
+    if (is_timestamp(v))
+        return fusion_arena_strdup(p->arena, v);
+    v = raw_member(p, o, "modified");
+    if (is_timestamp(v))
+        return v;
+    v = raw_member(p, o, "created");
+    return is_timestamp(v) ? v : UNVERSIONED;
+}
+
+static const char *
+failed_message(struct post_ctx *p, const struct fusion_ingest_outcome *o,
+               bool made_up)
+{
+    const char *why = o->message ? o->message : "invalid";
+    size_t size;
+    char *out;
+
+    if (!made_up)
+        return fusion_arena_strdup(p->arena, why);
+    size = strlen(why) + 96;
+    out = fusion_arena_alloc(p->arena, size);
+    if (out)
+        snprintf(
+            out, size, "object at line %llu, byte %llu, has no usable id: %s",
+            (unsigned long long)o->line, (unsigned long long)o->offset, why);
+    return out;
+}
+
 static void
 on_outcome(void *ctx, const struct fusion_ingest_outcome *o)
 {
     struct post_ctx *p = ctx;
-    struct fusion_taxii_status_detail d = {
-        .id = fusion_arena_strdup(p->arena, o->object_id ? o->object_id : ""),
-        .version = o->version ? fusion_arena_strdup(p->arena, o->version)
-                              : UNVERSIONED,
-        .message =
-            o->message ? fusion_arena_strdup(p->arena, o->message) : NULL,
-    };
-    bool ok = o->kind != FUSION_INGEST_FAILED;
+    struct fusion_taxii_status_detail d = { 0 };
+    bool made_up = false;
 
+    if (o->kind == FUSION_INGEST_FAILED) {
+        d.id = failed_id(p, o, &made_up);
+        d.version = failed_version(p, o);
+        d.message = failed_message(p, o, made_up);
+        if (!d.id || !d.version || !d.message ||
+            !push_detail(p->arena, &p->failed, &p->n_failed, &p->cap_failed,
+                         &d))
+            p->nomem = true;
+        return;
+    }
+    d.id = fusion_arena_strdup(p->arena, o->object_id ? o->object_id : "");
+    d.version =
+        o->version ? fusion_arena_strdup(p->arena, o->version) : UNVERSIONED;
     if (o->kind == FUSION_INGEST_DUPLICATE) {
         d.message = "already stored";
         p->duplicates++;
-    } else if (o->kind == FUSION_INGEST_STORED) {
+    } else {
         p->stored++;
     }
-    if (!d.id || !d.version || (o->message && !d.message) ||
-        !(ok ? push_detail(p->arena, &p->ok, &p->n_ok, &p->cap_ok, &d)
-             : push_detail(p->arena, &p->failed, &p->n_failed, &p->cap_failed,
-                           &d)))
+    if (!d.id || !d.version ||
+        !push_detail(p->arena, &p->ok, &p->n_ok, &p->cap_ok, &d))
         p->nomem = true;
 }
 
@@ -543,6 +678,36 @@ count_post(struct fusion_taxii_server *srv, const struct post_ctx *p)
     atomic_fetch_add(&srv->objects_failed, p->n_failed);
 }
 
+/* The collection, Content-Type and grant of an upload; *ok when it may go. */
+static enum fusion_err
+check_post(struct taxii_call *c, struct taxii_coll *coll, bool *ok)
+{
+    struct fusion_error err;
+    enum fusion_err rc;
+
+    rc = taxii_find_collection(c, coll, ok);
+    if (rc != FUSION_OK || !*ok)
+        return rc;
+    *ok = false;
+    if (fusion_taxii_media_content_type(
+            fusion_http_request_header(c->req, "Content-Type"), 0, &err))
+        return taxii_reply_error(c, 415, "unsupported media type", err.message);
+    if (!coll->can_write)
+        return taxii_reply_error(c, 403, "forbidden",
+                                 "this account may not add to the collection");
+    *ok = true;
+    return FUSION_OK;
+}
+
+enum fusion_err
+taxii_check_post(struct taxii_call *c)
+{
+    struct taxii_coll coll;
+    bool ok;
+
+    return check_post(c, &coll, &ok);
+}
+
 enum fusion_err
 taxii_post_objects(struct taxii_call *c)
 {
@@ -560,16 +725,12 @@ taxii_post_objects(struct taxii_call *c)
     enum fusion_err rc;
     bool ok;
 
-    rc = taxii_find_collection(c, &coll, &ok);
+    rc = check_post(c, &coll, &ok);
     if (rc != FUSION_OK || !ok)
         return rc;
-    if (fusion_taxii_media_content_type(
-            fusion_http_request_header(c->req, "Content-Type"), 0, &err))
-        return taxii_reply_error(c, 415, "unsupported media type", err.message);
-    if (!coll.can_write)
-        return taxii_reply_error(c, 403, "forbidden",
-                                 "this account may not add to the collection");
     data = fusion_http_request_body(c->req, &len);
+    p.data = data;
+    p.len = len;
     collections[0] = coll.id;
     fusion_ingest_limits_default(&opt.limits);
     opt.envelope = true;

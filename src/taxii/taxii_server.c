@@ -390,6 +390,7 @@ TAXII_HANDLER(h_manifest, FUSION_TAXII_MEDIA_ALLOW_STIX, READS,
               taxii_get_manifest)
 TAXII_HANDLER(h_objects, 0, READS, taxii_get_objects)
 TAXII_HANDLER(h_post, 0, WRITES, taxii_post_objects)
+TAXII_HANDLER(h_post_check, 0, READS, taxii_check_post)
 TAXII_HANDLER(h_object, 0, READS, taxii_get_object)
 TAXII_HANDLER(h_delete, 0, WRITES, taxii_delete_object)
 TAXII_HANDLER(h_versions, 0, READS, taxii_get_versions)
@@ -747,6 +748,14 @@ fusion_taxii_server_new(const struct fusion_taxii_server_config *cfg,
          i++)
         rc = fusion_http_server_route(http, routes[i].method, routes[i].pattern,
                                       routes[i].fn, srv, err);
+    /*
+     * An upload's credentials and grant are judged on its headers, so an
+     * unauthorised one is answered before its body is read.
+     */
+    if (rc == FUSION_OK)
+        rc = fusion_http_server_route_check(http, "POST",
+                                            "/{root}/collections/{id}/objects/",
+                                            h_post_check, err);
     if (rc != FUSION_OK) {
         fusion_store_close(store);
         fusion_taxii_server_free(srv);

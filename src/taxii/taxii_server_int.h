@@ -117,6 +117,12 @@ FUSION_NODISCARD enum fusion_err taxii_get_object(struct taxii_call *c);
 FUSION_NODISCARD enum fusion_err taxii_get_versions(struct taxii_call *c);
 FUSION_NODISCARD enum fusion_err taxii_delete_object(struct taxii_call *c);
 FUSION_NODISCARD enum fusion_err taxii_post_objects(struct taxii_call *c);
+/*
+ * The part of taxii_post_objects that the headers decide (collection,
+ * Content-Type, write grant): replies the refusal, or nothing when the
+ * upload may go on. The early check of the POST route.
+ */
+FUSION_NODISCARD enum fusion_err taxii_check_post(struct taxii_call *c);
 FUSION_NODISCARD enum fusion_err taxii_get_status(struct taxii_call *c);
 
 #endif

@@ -137,6 +137,10 @@ check "collection list" 0 "$fusion" --json collection list
 expect_in "collection list" out.txt "\"id\":\"$id\",\"title\":\"Shared intel\",\"alias\":\"shared\""
 check "collection alias taken" 3 "$fusion" collection add --alias shared "Again"
 expect_in "collection alias taken" err.txt "alias 'shared' is taken"
+grep -q "id '" err.txt &&
+    { echo "FAIL: collection alias taken names an id"; failures=$((failures + 1)); }
+check "collection alias slash" 3 "$fusion" collection add --alias 'a/b' "Slash"
+expect_in "collection alias slash" err.txt "letters, digits"
 check "collection id case" 0 "$fusion" collection add \
     --id 1234ABCD-1234-4234-8234-1234567890AB "Upper"
 expect_in "collection id case" out.txt "1234abcd-1234-4234-8234-1234567890ab"
@@ -161,6 +165,19 @@ expect_in "user list" out.txt '"disabled":false}'
 if grep -q 's3cret-pw' t.db t.db-wal 2>/dev/null; then
     echo "FAIL: a password is stored in clear"; failures=$((failures + 1))
 fi
+check "user disable" 0 "$fusion" user disable bob
+check "user list disabled" 0 "$fusion" user list
+expect_in "user list disabled" out.txt "disabled"
+check "user list disabled json" 0 "$fusion" --json user list
+expect_in "user list disabled json" out.txt '{"name":"bob","created":"'
+expect_in "user list disabled json" out.txt '"disabled":true}'
+check "user enable" 0 "$fusion" user enable bob
+check "user list enabled json" 0 "$fusion" --json user list
+grep -q '"disabled":true' out.txt &&
+    { echo "FAIL: user enable: bob is still disabled"; failures=$((failures + 1)); }
+check "user disable unknown" 1 "$fusion" user disable nobody
+check "user enable unknown" 1 "$fusion" user enable nobody
+check "user disable no name" 2 "$fusion" user disable
 check "user passwd" 0 "$fusion" user passwd --password-file pw.txt alice
 check "user passwd unknown" 1 "$fusion" user passwd --password-file pw.txt nobody
 check "token create" 0 "$fusion" token create --label ci alice

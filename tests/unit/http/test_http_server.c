@@ -467,7 +467,7 @@ static void
 test_http_not_found(void **state)
 {
     struct fusion_http_server *srv = start_default();
-    char expect[160];
+    char expect[200];
     struct reply r;
 
     (void)state;
@@ -475,8 +475,8 @@ test_http_not_found(void **state)
     assert_int_equal(r.status, 404);
     /* the error names the request, as the X-Request-ID header does */
     snprintf(expect, sizeof(expect),
-             "{\"title\": \"not found\", \"http_status\": \"404\", "
-             "\"error_id\": \"%s\"}",
+             "{\"title\":\"not found\",\"description\":\"no resource at "
+             "this path\",\"error_id\":\"%s\",\"http_status\":\"404\"}",
              r.request_id);
     assert_string_equal(r.body, expect);
     assert_string_equal(r.content_type, "application/json");
@@ -499,7 +499,7 @@ test_http_method_not_allowed_lists_allow(void **state)
     request(&(struct call){ .path = "/items/" }, &r);
     assert_int_equal(r.status, 405);
     assert_string_equal(r.allow, "POST, PUT");
-    assert_non_null(strstr(r.body, "\"http_status\": \"405\""));
+    assert_non_null(strstr(r.body, "\"http_status\":\"405\""));
 
     request(&(struct call){ .method = "POST",
                             .path = "/taxii2/a/collections/b/objects/c/",
@@ -507,7 +507,7 @@ test_http_method_not_allowed_lists_allow(void **state)
                             .body_len = 0 },
             &r);
     assert_int_equal(r.status, 405);
-    assert_string_equal(r.allow, "GET, DELETE");
+    assert_string_equal(r.allow, "GET, HEAD, DELETE");
     fusion_http_server_stop(srv);
 }
 
@@ -538,7 +538,7 @@ test_http_bad_percent_encoding(void **state)
     (void)state;
     request(&(struct call){ .path = "/query/?x=%zz" }, &r);
     assert_int_equal(r.status, 400);
-    assert_non_null(strstr(r.body, "\"http_status\": \"400\""));
+    assert_non_null(strstr(r.body, "\"http_status\":\"400\""));
     request(&(struct call){ .path = "/query/?x=%4" }, &r);
     assert_int_equal(r.status, 400);
     request(&(struct call){ .path = "/query/?x=a%00b" }, &r);
@@ -591,7 +591,7 @@ test_http_body_limit_413(void **state)
                             .body_len = 1025 },
             &r);
     assert_int_equal(r.status, 413);
-    assert_non_null(strstr(r.body, "\"http_status\": \"413\""));
+    assert_non_null(strstr(r.body, "\"http_status\":\"413\""));
     request(&(struct call){ .method = "POST",
                             .path = "/items/",
                             .body = body,
@@ -608,7 +608,7 @@ test_http_body_limit_413(void **state)
             &r);
     assert_int_equal(r.curl_rc, CURLE_OK);
     assert_int_equal(r.status, 413);
-    assert_non_null(strstr(r.body, "\"http_status\": \"413\""));
+    assert_non_null(strstr(r.body, "\"http_status\":\"413\""));
     /* and the connection serves the next request as usual */
     request(
         &(struct call){
@@ -696,14 +696,15 @@ test_http_handler_error_500_json(void **state)
     (void)state;
     request(&(struct call){ .path = "/fail/" }, &r);
     assert_int_equal(r.status, 500);
-    assert_non_null(strstr(r.body, "{\"title\": \"internal server error\", "
-                                   "\"http_status\": \"500\", \"error_id\": "));
+    assert_non_null(strstr(r.body, "{\"title\":\"internal server error\","
+                                   "\"description\":"));
+    assert_non_null(strstr(r.body, "\"http_status\":\"500\"}"));
     assert_string_equal(r.content_type, "application/taxii+json;version=2.1");
 
     /* a status the handler chose is kept */
     request(&(struct call){ .path = "/gone/" }, &r);
     assert_int_equal(r.status, 404);
-    assert_non_null(strstr(r.body, "\"http_status\": \"404\""));
+    assert_non_null(strstr(r.body, "\"http_status\":\"404\""));
     fusion_http_server_stop(srv);
 }
 

@@ -350,6 +350,40 @@ test_filter_digest_ignores_paging(void **state)
                      FUSION_ERR_INVALID);
 }
 
+/* The digest of the one parameter key=value, in scope "s". */
+static uint64_t
+digest_of(const char *key, const char *value)
+{
+    const struct fusion_taxii_param p[] = { { key, value } };
+    struct fusion_taxii_filter f;
+
+    assert_int_equal(fusion_taxii_filter_parse(p, 1, MAX_LIMIT, &f, NULL),
+                     FUSION_OK);
+    return fusion_taxii_filter_digest(&f, "s");
+}
+
+static void
+test_filter_digest_normalised(void **state)
+{
+    const struct fusion_taxii_filter none = { 0 };
+
+    (void)state;
+    /* ORed values: their order does not make another query */
+    assert_true(digest_of("match[type]", "indicator,malware") ==
+                digest_of("match[type]", "malware,indicator"));
+    assert_true(digest_of("match[type]", "indicator,malware") !=
+                digest_of("match[type]", "indicator"));
+    assert_true(digest_of("match[version]",
+                          "2021-01-01T00:00:00Z,2020-01-01T00:00:00Z") ==
+                digest_of("match[version]",
+                          "2020-01-01T00:00:00.000Z,2021-01-01T00:00:00Z"));
+    /* an added_after before every date_added is none at all */
+    assert_true(digest_of("added_after", "1969-12-31T23:59:59Z") ==
+                fusion_taxii_filter_digest(&none, "s"));
+    assert_true(digest_of("added_after", "2020-01-01T00:00:00Z") !=
+                fusion_taxii_filter_digest(&none, "s"));
+}
+
 int
 main(void)
 {
@@ -366,6 +400,7 @@ main(void)
         cmocka_unit_test(test_filter_endpoint_fields),
         cmocka_unit_test(test_filter_check_rejects_inapplicable),
         cmocka_unit_test(test_filter_digest_ignores_paging),
+        cmocka_unit_test(test_filter_digest_normalised),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
