@@ -188,8 +188,10 @@ fusion_pattern_eval(const struct fusion_pattern_prog *prog,
  * one member of "path IN ('v', ...)" with a string constant, not
  * negated; SUBSET is "path ISSUBSET 'cidr'", not negated. type is the
  * SCO type, path the canonical text of the path after the colon (as
- * fusion_pattern_print writes it), value the constant. Pointers are
- * valid for the callback only.
+ * fusion_pattern_print writes it, except that a list index [n] is
+ * written [*], so that a term of an indexed path still anchors its
+ * pattern; paths of more than 1 KiB give no terms), value the constant.
+ * Pointers are valid for the callback only.
  */
 enum fusion_pattern_term_kind {
     FUSION_PATTERN_TERM_EQUAL,

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Matching observed events against the store's indicators: readers that
+ * turn event lines (STIX observed-data and SCOs, Suricata EVE JSON, Zeek
+ * JSON logs) into observations, and an index of every active indicator
+ * that evaluates an event only against the indicators it can hit.
+ */
+#ifndef FUSION_MATCH_H
+#define FUSION_MATCH_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ingest/ingest.h"
+#include "pattern/pattern.h"
+#include "store/store.h"
+
+/* Event line formats. */
+enum fusion_event_format {
+    FUSION_EVENT_AUTO,     /* decided per line by its content */
+    FUSION_EVENT_STIX,     /* observed-data, a bare SCO, or a bundle */
+    FUSION_EVENT_SURICATA, /* EVE JSON: dns, http, tls, fileinfo, flow */
+    FUSION_EVENT_ZEEK,     /* Zeek JSON logs: conn, dns, http, files, ssl */
+};
+
+/* Longest event line accepted (bytes). */
+#define FUSION_EVENT_MAX_LINE (1u << 20)
+
+/*
+ * One event read from one line. obs is its observation (the SCOs of
+ * observed_data). observed_data is a STIX 2.1 observed-data object: the
+ * one read, or for other formats one made from the event, with SCOs of
+ * deterministic ids in scos and an id derived from the line's content,
+ * so the same line read twice gives the same objects. Events are
+ * reference counted; the index keeps those it may still need.
+ */
+struct fusion_event {
+    struct fusion_observation obs;
+    const char *format; /* "stix", "suricata" or "zeek" (static) */
+    const char *kind;   /* e.g. "observed-data", "ipv4-addr", "dns" */
+    json_t *observed_data;
+    json_t *scos; /* array of the SCOs obs refers to */
+    unsigned refs;
+    /* the readers' own storage behind obs */
+    const json_t **obs_objects;
+    const char **obs_refs;
+};
+
+/*
+ * Reads one line (without its newline) in format fmt. On success *out
+ * holds a new event (one reference). A line that is not JSON, not an
+ * object of the format, or has no observable in it is
+ * FUSION_ERR_INVALID with err naming the byte offset and the reason; the
+ * caller adds the file and line number. A line longer than
+ * FUSION_EVENT_MAX_LINE is FUSION_ERR_LIMIT.
+ *
+ * STIX lines: an observed-data (first_observed and last_observed give
+ * its time; its SCOs are those of an objects dictionary, or those its
+ * object_refs name that the same line carries); a bundle, which is one
+ * event: its one observed-data with the bundle's SCOs, or with none all
+ * its SCOs as one observation (several observed-data are refused); or a
+ * bare SCO. SCOs without an observed-data are seen at the time of
+ * reading. Suricata's timestamp and Zeek's ts (seconds since the epoch
+ * or RFC 3339) give first = last for those formats.
+ */
+FUSION_NODISCARD enum fusion_err fusion_event_read(const char *line, size_t len,
+                                                   enum fusion_event_format fmt,
+                                                   struct fusion_event **out,
+                                                   struct fusion_error *err);
+
+struct fusion_event *fusion_event_ref(struct fusion_event *ev);
+void fusion_event_unref(struct fusion_event *ev);
+
+/* Parses "auto", "stix", "suricata" or "zeek"; false for anything else. */
+bool fusion_event_format_parse(const char *name, enum fusion_event_format *out);
+
+struct fusion_match_index;
+
+FUSION_NODISCARD enum fusion_err
+fusion_match_index_new(struct fusion_match_index **out);
+
+void fusion_match_index_free(struct fusion_match_index *idx);
+
+/*
+ * Puts the current version of indicator id into the index, replacing an
+ * earlier one: version is its modified time (ns); valid_from and
+ * valid_until bound when it is active (0: no bound). A pattern that does
+ * not parse or compile is FUSION_ERR_INVALID with the reason in err; the
+ * id then leaves the index (its current version cannot match). A
+ * version older than the one last put or removed for id changes
+ * nothing, so versions may arrive in any order. FUSION_ERR_LIMIT when
+ * the index is full (2^31 versions, 4 GiB of values).
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_match_index_put(struct fusion_match_index *idx, const char *id,
+                       int64_t version, const char *pattern, size_t len,
+                       int64_t valid_from, int64_t valid_until,
+                       struct fusion_error *err);
+
+/* Takes id out of the index (revoked, or no longer a STIX pattern). */
+void fusion_match_index_remove(struct fusion_match_index *idx, const char *id);
+
+typedef void (*fusion_match_reject_fn)(void *ctx, const char *id,
+                                       const struct fusion_error *err);
+
+/*
+ * Brings the index up to date with the store: every indicator version
+ * with date_added after *since is put (pattern_type "stix", or none) or
+ * removed (revoked, or another pattern_type), oldest first, and *since
+ * advances to the last date_added read. reject is called for each
+ * indicator whose pattern fails, which never stops the others. Start
+ * with *since = 0 to load the whole store.
+ */
+FUSION_NODISCARD enum fusion_err fusion_match_index_follow(
+    struct fusion_match_index *idx, struct fusion_store *store, int64_t *since,
+    fusion_match_reject_fn reject, void *ctx, struct fusion_error *err);
+
+struct fusion_match_stats {
+    size_t indicators; /* in the index */
+    size_t simple;     /* decided by a key lookup alone */
+    size_t complex;    /* evaluated after a key or prefix hit */
+    size_t scanned;    /* evaluated for every event of their types */
+    size_t keys;       /* distinct equality keys */
+    size_t prefixes;   /* CIDR terms */
+    size_t skipped;    /* evaluations cut off by their work bound */
+};
+
+void fusion_match_index_stats(const struct fusion_match_index *idx,
+                              struct fusion_match_stats *out);
+
+/*
+ * One hit: an indicator matched. events are the events of the match in
+ * the order of the observations used; the event being matched is among
+ * them.
+ */
+struct fusion_match_hit {
+    const char *indicator_id;
+    int64_t version;
+    struct fusion_event *const *events;
+    size_t nevents;
+};
+
+/* Return nonzero to stop; that value is passed back. */
+typedef int (*fusion_match_hit_fn)(void *ctx,
+                                   const struct fusion_match_hit *hit);
+
+/*
+ * Matches ev against the index: fn is called once for each indicator
+ * that is active at the event's time (ev->obs.first) and that ev
+ * matches, or completes a match of with events matched before (patterns
+ * of several observations keep the recent events that satisfied one of
+ * their observation expressions, the last 64 per indicator; an event
+ * with the observed-data id of one kept replaces it, as the same
+ * observation). A pattern whose evaluation exceeds its work bound is
+ * skipped for this event, counted in the stats, and never stops the
+ * others. Returns fn's nonzero value when fn stops the matching. One
+ * thread at a time matches with an index, which it changes.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_match_index_match(struct fusion_match_index *idx,
+                         struct fusion_event *ev, fusion_match_hit_fn fn,
+                         void *ctx, struct fusion_error *err);
+
+/*
+ * Sightings of indicators by matched events. Each indicator has one
+ * sighting, whose id is derived from the indicator's (version 5 UUID in
+ * FUSION_MATCH_NAMESPACE of "sighting|" and the indicator id), and whose
+ * count, first_seen, last_seen and observed_data_refs (the most recent
+ * FUSION_SIGHTING_MAX_REFS) grow with each hit, continuing the stored
+ * sighting when there is one. Hits are kept in memory; a flush stores
+ * one new version of each sighting that changed, with the observed-data
+ * and SCOs of its events, through the ingest pipeline in one
+ * transaction, with source as provenance.
+ */
+#define FUSION_MATCH_NAMESPACE   "4f467629-51e0-41f3-9587-639957dbe893"
+#define FUSION_SIGHTING_MAX_REFS 100
+
+struct fusion_sightings;
+
+FUSION_NODISCARD enum fusion_err
+fusion_sightings_new(struct fusion_store *store,
+                     const struct fusion_store_source *source,
+                     struct fusion_sightings **out, struct fusion_error *err);
+
+/* Frees what is not yet flushed too. */
+void fusion_sightings_free(struct fusion_sightings *sightings);
+
+/*
+ * Records a hit. *record_out (when not NULL) receives a new JSON object
+ * describing it for output: indicator_id, sighting_id, count,
+ * first_seen, last_seen as of this hit, and the observed_data_refs of
+ * its events.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_sightings_record(struct fusion_sightings *sightings,
+                        const struct fusion_match_hit *hit, json_t **record_out,
+                        struct fusion_error *err);
+
+/* Sightings changed since the last flush. */
+size_t fusion_sightings_pending(const struct fusion_sightings *sightings);
+
+/*
+ * Stores the changed sightings and their events. On failure nothing is
+ * stored and the changes stay pending.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_sightings_flush(struct fusion_sightings *sightings,
+                       struct fusion_ingest_counts *counts,
+                       struct fusion_error *err);
+
+#endif

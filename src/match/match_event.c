@@ -1,0 +1,1121 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Event readers: one line of STIX, Suricata EVE JSON or Zeek JSON becomes
+ * one observation, with a STIX 2.1 observed-data object that records it.
+ */
+#include "match/match.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <string.h>
+
+/* UUIDv5 namespace of the observed-data ids made from event lines. */
+#define EVENT_NAMESPACE FUSION_MATCH_NAMESPACE
+
+/* Most SCOs one event line may yield. */
+#define EVENT_MAX_SCOS 4096
+
+/* SCOs of an event while it is built, in the order they were added. */
+struct builder {
+    json_t *scos;
+    struct fusion_error *err;
+};
+
+static void
+event_free(struct fusion_event *ev)
+{
+    if (!ev)
+        return;
+    json_decref(ev->observed_data);
+    json_decref(ev->scos);
+    fusion_free(ev->obs_objects);
+    fusion_free(ev->obs_refs);
+    fusion_free(ev);
+}
+
+static enum fusion_err
+bad(struct fusion_error *err, uint64_t offset, const char *why)
+{
+    return fusion_error_set_at(err, FUSION_ERR_INVALID, offset,
+                               "invalid event at byte %llu: %s",
+                               (unsigned long long)offset, why);
+}
+
+/*
+ * Time text of the event formats: RFC 3339 with Z or with an offset of
+ * the form +hh:mm or +hhmm (Suricata writes 2023-01-01T10:00:00.1+0000).
+ * The part before the offset is read as a STIX timestamp, then moved.
+ */
+static enum fusion_err
+parse_time_text(const char *s, size_t len, struct fusion_ts *out)
+{
+    char utc[64];
+    size_t i = 19;
+    int64_t off;
+    int hh, mm;
+
+    if (len < 20 || len >= sizeof(utc) - 1)
+        return FUSION_ERR_INVALID;
+    while (i < len && (s[i] == '.' || isdigit((unsigned char)s[i])))
+        i++;
+    if (i + 1 == len && (s[i] == 'Z' || s[i] == 'z'))
+        return fusion_ts_parse(s, len, out, NULL);
+    if (i == len || (s[i] != '+' && s[i] != '-'))
+        return FUSION_ERR_INVALID;
+    if (len - i == 6 && s[i + 3] == ':')
+        mm = (s[i + 4] - '0') * 10 + (s[i + 5] - '0');
+    else if (len - i == 5)
+        mm = (s[i + 3] - '0') * 10 + (s[i + 4] - '0');
+    else
+        return FUSION_ERR_INVALID;
+    hh = (s[i + 1] - '0') * 10 + (s[i + 2] - '0');
+    for (size_t k = i + 1; k < len; k++) {
+        if (!isdigit((unsigned char)s[k]) && k != i + 3)
+            return FUSION_ERR_INVALID;
+    }
+    if (hh > 23 || mm > 59)
+        return FUSION_ERR_INVALID;
+    memcpy(utc, s, i);
+    utc[i] = 'Z';
+    if (fusion_ts_parse(utc, i + 1, out, NULL))
+        return FUSION_ERR_INVALID;
+    off = (int64_t)(hh * 3600 + mm * 60);
+    fusion_ts_set(out, s[i] == '+' ? out->sec - off : out->sec + off, out->nsec,
+                  out->frac_digits);
+    return FUSION_OK;
+}
+
+/*
+ * A time given as seconds since the epoch (Zeek's ts), kept to the
+ * microsecond Zeek writes; rounding by hand spares a link to libm.
+ */
+static enum fusion_err
+parse_time_epoch(double v, struct fusion_ts *out)
+{
+    int64_t whole, usec;
+
+    if (!(v > -1e12 && v < 1e12))
+        return FUSION_ERR_INVALID;
+    whole = (int64_t)v;
+    if ((double)whole > v)
+        whole--;
+    usec = (int64_t)((v - (double)whole) * 1e6 + 0.5);
+    if (usec >= 1000000) {
+        whole++;
+        usec -= 1000000;
+    }
+    fusion_ts_set(out, whole, (int32_t)(usec * 1000), 6);
+    return FUSION_OK;
+}
+
+static enum fusion_err
+parse_time_json(const json_t *v, struct fusion_ts *out)
+{
+    if (json_is_string(v))
+        return parse_time_text(json_string_value(v), json_string_length(v),
+                               out);
+    if (json_is_number(v))
+        return parse_time_epoch(json_number_value(v), out);
+    return FUSION_ERR_INVALID;
+}
+
+static enum fusion_err
+set_new(json_t *obj, const char *key, json_t *value)
+{
+    if (!value)
+        return FUSION_ERR_NOMEM;
+    return json_object_set_new(obj, key, value) ? FUSION_ERR_NOMEM : FUSION_OK;
+}
+
+static enum fusion_err
+set_str(json_t *obj, const char *key, const char *value)
+{
+    return set_new(obj, key, json_string(value));
+}
+
+/*
+ * Gives sco its deterministic id (STIX 2.1 section 2.9); a type without
+ * contributing properties gets a UUIDv5 of its whole canonical text, so
+ * that the same line still yields the same id.
+ */
+static enum fusion_err
+assign_id(json_t *sco)
+{
+    char id[FUSION_STIX_ID_MAX], uuid[FUSION_UUID_LEN + 1];
+    struct fusion_buf canon;
+    enum fusion_err rc;
+    const char *type;
+
+    rc = fusion_stix_sco_id(sco, id);
+    if (rc == FUSION_ERR_NOMEM)
+        return rc;
+    if (rc) {
+        type = fusion_stix_str(sco, "type");
+        assert(type);
+        fusion_buf_init(&canon, FUSION_EVENT_MAX_LINE * 2u);
+        rc = fusion_stix_canonical(sco, &canon);
+        if (!rc)
+            rc = fusion_uuid5(EVENT_NAMESPACE, canon.data, canon.len, uuid);
+        fusion_buf_release(&canon);
+        if (rc)
+            return rc;
+        if (strlen(type) + 2 + FUSION_UUID_LEN >= sizeof(id))
+            return FUSION_ERR_INVALID;
+        snprintf(id, sizeof(id), "%s--%s", type, uuid);
+    }
+    rc = set_str(sco, "id", id);
+    return rc ? rc : set_str(sco, "spec_version", "2.1");
+}
+
+/*
+ * Adds an SCO (taken) with its id and returns that id (borrowed from the
+ * SCO kept), or NULL on failure. An SCO equal to one added already is
+ * not added twice: the first one's id is returned.
+ */
+static const char *
+add_sco(struct builder *b, json_t *sco)
+{
+    const char *id;
+    size_t i;
+
+    if (!sco || assign_id(sco)) {
+        json_decref(sco);
+        return NULL;
+    }
+    id = fusion_stix_str(sco, "id");
+    for (i = 0; i < json_array_size(b->scos); i++) {
+        const char *have = fusion_stix_str(json_array_get(b->scos, i), "id");
+
+        if (have && strcmp(have, id) == 0) {
+            json_decref(sco);
+            return have;
+        }
+    }
+    if (i >= EVENT_MAX_SCOS || json_array_append_new(b->scos, sco))
+        return NULL;
+    return id;
+}
+
+static json_t *
+new_sco(const char *type)
+{
+    return json_pack("{ss}", "type", type);
+}
+
+/* An SCO with one string property, e.g. domain-name value. */
+static const char *
+add_value_sco(struct builder *b, const char *type, const char *value)
+{
+    json_t *sco = new_sco(type);
+
+    if (sco && set_str(sco, "value", value)) {
+        json_decref(sco);
+        return NULL;
+    }
+    return add_sco(b, sco);
+}
+
+static const char *
+add_ip(struct builder *b, const char *addr)
+{
+    return add_value_sco(b, strchr(addr, ':') ? "ipv6-addr" : "ipv4-addr",
+                         addr);
+}
+
+static const char *
+str_at(const json_t *obj, const char *key)
+{
+    const char *s = fusion_stix_str(obj, key);
+
+    return s && *s ? s : NULL;
+}
+
+static bool
+is_ip_text(const char *s)
+{
+    size_t digits = 0, dots = 0, colons = 0;
+
+    for (; *s; s++) {
+        if (isxdigit((unsigned char)*s))
+            digits++;
+        else if (*s == '.')
+            dots++;
+        else if (*s == ':')
+            colons++;
+        else
+            return false;
+    }
+    return digits > 0 && ((dots == 3 && colons == 0) || colons >= 2);
+}
+
+/* Network endpoints common to Suricata and Zeek. */
+struct endpoints {
+    const char *src_ip;
+    const char *dst_ip;
+    const json_t *src_port;
+    const json_t *dst_port;
+    const char *proto;
+    const char *app_proto;
+};
+
+static enum fusion_err
+put_port(json_t *nt, const char *key, const json_t *port)
+{
+    json_int_t p;
+
+    if (!json_is_integer(port))
+        return FUSION_OK;
+    p = json_integer_value(port);
+    if (p < 0 || p > 65535)
+        return FUSION_OK;
+    return set_new(nt, key, json_integer(p));
+}
+
+static enum fusion_err
+put_protocols(json_t *nt, const struct endpoints *ep)
+{
+    json_t *list = json_array();
+    const char *names[2] = { ep->proto, ep->app_proto };
+    char lower[32];
+
+    if (!list)
+        return FUSION_ERR_NOMEM;
+    for (size_t i = 0; i < 2; i++) {
+        size_t n;
+
+        if (!names[i] || strcmp(names[i], "failed") == 0)
+            continue;
+        for (n = 0; names[i][n] && n + 1 < sizeof(lower); n++)
+            lower[n] = (char)tolower((unsigned char)names[i][n]);
+        lower[n] = '\0';
+        if (json_array_append_new(list, json_string(lower))) {
+            json_decref(list);
+            return FUSION_ERR_NOMEM;
+        }
+    }
+    if (json_array_size(list) == 0) {
+        json_decref(list);
+        return FUSION_OK;
+    }
+    return set_new(nt, "protocols", list);
+}
+
+/*
+ * network-traffic with src_ref and dst_ref to the address SCOs; ext
+ * (taken, may be NULL) becomes its extensions. Nothing is added for an
+ * event without addresses.
+ */
+static enum fusion_err
+add_traffic(struct builder *b, const struct endpoints *ep, json_t *ext)
+{
+    const char *src = NULL, *dst = NULL;
+    json_t *nt;
+    enum fusion_err rc;
+
+    if (ep->src_ip && is_ip_text(ep->src_ip))
+        src = add_ip(b, ep->src_ip);
+    if (ep->dst_ip && is_ip_text(ep->dst_ip))
+        dst = add_ip(b, ep->dst_ip);
+    if (!src && !dst) {
+        json_decref(ext);
+        return FUSION_OK;
+    }
+    nt = new_sco("network-traffic");
+    if (!nt) {
+        json_decref(ext);
+        return FUSION_ERR_NOMEM;
+    }
+    rc = src ? set_str(nt, "src_ref", src) : FUSION_OK;
+    if (!rc && dst)
+        rc = set_str(nt, "dst_ref", dst);
+    if (!rc)
+        rc = put_port(nt, "src_port", ep->src_port);
+    if (!rc)
+        rc = put_port(nt, "dst_port", ep->dst_port);
+    if (!rc)
+        rc = put_protocols(nt, ep);
+    if (!rc && ext) {
+        rc = set_new(nt, "extensions", ext);
+        ext = NULL;
+    }
+    json_decref(ext);
+    if (rc) {
+        json_decref(nt);
+        return rc;
+    }
+    return add_sco(b, nt) ? FUSION_OK : FUSION_ERR_NOMEM;
+}
+
+/* domain-name resolving to the addresses among answers (strings). */
+static enum fusion_err
+add_domain(struct builder *b, const char *name, const char *const *answers,
+           size_t nanswers)
+{
+    json_t *dn = new_sco("domain-name"), *refs = NULL;
+    enum fusion_err rc;
+
+    if (!dn)
+        return FUSION_ERR_NOMEM;
+    rc = set_str(dn, "value", name);
+    for (size_t i = 0; !rc && i < nanswers; i++) {
+        const char *id;
+
+        if (!is_ip_text(answers[i]))
+            continue;
+        id = add_ip(b, answers[i]);
+        if (!refs && id)
+            refs = json_array();
+        if (!id || !refs || json_array_append_new(refs, json_string(id)))
+            rc = FUSION_ERR_NOMEM;
+    }
+    if (!rc && refs) {
+        rc = set_new(dn, "resolves_to_refs", refs);
+        refs = NULL;
+    }
+    json_decref(refs);
+    if (rc) {
+        json_decref(dn);
+        return rc;
+    }
+    return add_sco(b, dn) ? FUSION_OK : FUSION_ERR_NOMEM;
+}
+
+/* url SCO: the URL as sent, or http://host followed by the path. */
+static enum fusion_err
+add_url(struct builder *b, const char *host, const char *path)
+{
+    struct fusion_buf url;
+    enum fusion_err rc;
+
+    if (!path)
+        return FUSION_OK;
+    fusion_buf_init(&url, FUSION_EVENT_MAX_LINE);
+    if (strstr(path, "://"))
+        rc = fusion_buf_puts(&url, path);
+    else if (host)
+        rc = fusion_buf_printf(&url, "http://%s%s%s", host,
+                               path[0] == '/' ? "" : "/", path);
+    else
+        rc = FUSION_OK;
+    if (!rc && url.len > 0 && !add_value_sco(b, "url", url.data))
+        rc = FUSION_ERR_NOMEM;
+    fusion_buf_release(&url);
+    return rc;
+}
+
+/*
+ * The http-request-ext of a network-traffic (STIX 2.1 section 6.12.2);
+ * members whose value is NULL are left out.
+ */
+static json_t *
+http_ext(const char *method, const char *path, const char *host,
+         const char *agent)
+{
+    char lower[32];
+    size_t n = 0;
+
+    for (; method && method[n] && n + 1 < sizeof(lower); n++)
+        lower[n] = (char)tolower((unsigned char)method[n]);
+    lower[n] = '\0';
+    return json_pack("{s{s:s*, s:s*, s:{s:s*, s:s*}}}", "http-request-ext",
+                     "request_method", method ? lower : NULL, "request_value",
+                     path, "request_header", "Host", host, "User-Agent", agent);
+}
+
+/*
+ * File with hashes from hex digests; hashes are kept as written, in
+ * lower case as Suricata and Zeek write them.
+ */
+static enum fusion_err
+add_file(struct builder *b, const char *name, const char *md5, const char *sha1,
+         const char *sha256, const json_t *size, const char *mime)
+{
+    json_t *file = new_sco("file"), *hashes = json_object();
+    enum fusion_err rc = FUSION_OK;
+
+    if (!file || !hashes) {
+        json_decref(file);
+        json_decref(hashes);
+        return FUSION_ERR_NOMEM;
+    }
+    if (md5)
+        rc = set_str(hashes, "MD5", md5);
+    if (!rc && sha1)
+        rc = set_str(hashes, "SHA-1", sha1);
+    if (!rc && sha256)
+        rc = set_str(hashes, "SHA-256", sha256);
+    if (!rc && name)
+        rc = set_str(file, "name", name);
+    if (!rc && mime)
+        rc = set_str(file, "mime_type", mime);
+    if (!rc && json_is_integer(size) && json_integer_value(size) >= 0)
+        rc = set_new(file, "size", json_integer(json_integer_value(size)));
+    if (!rc && json_object_size(hashes) > 0) {
+        rc = set_new(file, "hashes", hashes);
+        hashes = NULL;
+    }
+    json_decref(hashes);
+    if (!rc && !name && !json_object_get(file, "hashes")) {
+        json_decref(file);
+        return FUSION_OK;
+    }
+    if (rc) {
+        json_decref(file);
+        return rc;
+    }
+    return add_sco(b, file) ? FUSION_OK : FUSION_ERR_NOMEM;
+}
+
+/*
+ * Suricata EVE JSON.
+ */
+
+/* rdata of A and AAAA answers, from the v2 list or the grouped form. */
+static size_t
+suricata_answers(const json_t *dns, const char **out, size_t max)
+{
+    const json_t *list = json_object_get(dns, "answers"), *v;
+    const json_t *grouped = json_object_get(dns, "grouped");
+    const char *groups[2] = { "A", "AAAA" };
+    size_t n = 0, i;
+
+    json_array_foreach(list, i, v)
+    {
+        const char *rr = fusion_stix_str(v, "rrtype");
+        const char *data = str_at(v, "rdata");
+
+        if (n < max && data && rr &&
+            (strcmp(rr, "A") == 0 || strcmp(rr, "AAAA") == 0))
+            out[n++] = data;
+    }
+    for (size_t g = 0; g < 2; g++) {
+        json_array_foreach(json_object_get(grouped, groups[g]), i, v)
+        {
+            if (n < max && json_is_string(v))
+                out[n++] = json_string_value(v);
+        }
+    }
+    return n;
+}
+
+static enum fusion_err
+suricata_dns(struct builder *b, const json_t *dns)
+{
+    const char *answers[64];
+    size_t nanswers = suricata_answers(dns, answers, 64), i;
+    const char *name = str_at(dns, "rrname");
+    enum fusion_err rc = FUSION_OK;
+    const json_t *q;
+
+    if (name)
+        rc = add_domain(b, name, answers, nanswers);
+    json_array_foreach(json_object_get(dns, "queries"), i, q)
+    {
+        const char *qname = str_at(q, "rrname");
+
+        if (!rc && qname)
+            rc = add_domain(b, qname, answers, nanswers);
+    }
+    return rc;
+}
+
+static enum fusion_err
+suricata_http(struct builder *b, const json_t *http, json_t **ext_out)
+{
+    const char *host = str_at(http, "hostname");
+    const char *path = str_at(http, "url");
+    const char *agent = str_at(http, "http_user_agent");
+    enum fusion_err rc = FUSION_OK;
+
+    if (host && !add_value_sco(b, "domain-name", host))
+        return FUSION_ERR_NOMEM;
+    rc = add_url(b, host, path);
+    if (!rc && (agent || path)) {
+        *ext_out = http_ext(str_at(http, "http_method"), path, host, agent);
+        if (!*ext_out)
+            rc = FUSION_ERR_NOMEM;
+    }
+    return rc;
+}
+
+/* "AB:CD:..." as Suricata writes a certificate digest, to "abcd...". */
+static enum fusion_err
+add_certificate(struct builder *b, const json_t *tls)
+{
+    const char *fp = str_at(tls, "fingerprint");
+    json_t *cert, *hashes;
+    char hex[129];
+    size_t n = 0;
+
+    if (!fp)
+        return FUSION_OK;
+    for (; *fp && n + 1 < sizeof(hex); fp++) {
+        if (*fp != ':')
+            hex[n++] = (char)tolower((unsigned char)*fp);
+    }
+    hex[n] = '\0';
+    cert = new_sco("x509-certificate");
+    hashes = json_pack("{ss}", "SHA-1", hex);
+    if (!cert || set_new(cert, "hashes", hashes) ||
+        (str_at(tls, "subject") &&
+         set_str(cert, "subject", str_at(tls, "subject"))) ||
+        (str_at(tls, "issuerdn") &&
+         set_str(cert, "issuer", str_at(tls, "issuerdn"))) ||
+        (str_at(tls, "serial") &&
+         set_str(cert, "serial_number", str_at(tls, "serial")))) {
+        json_decref(cert);
+        return FUSION_ERR_NOMEM;
+    }
+    return add_sco(b, cert) ? FUSION_OK : FUSION_ERR_NOMEM;
+}
+
+static enum fusion_err
+suricata_tls(struct builder *b, const json_t *tls, json_t **ext_out)
+{
+    const char *sni = str_at(tls, "sni");
+    const char *ja3 = str_at(json_object_get(tls, "ja3"), "hash");
+    const char *ja3s = str_at(json_object_get(tls, "ja3s"), "hash");
+
+    if (sni && !add_value_sco(b, "domain-name", sni))
+        return FUSION_ERR_NOMEM;
+    /*
+     * JA3 digests have no STIX property; they travel in a custom
+     * extension of the network-traffic.
+     */
+    if (ja3 || ja3s) {
+        *ext_out = json_pack("{s{s:s*, s:s*}}", "x-fusion-tls-ext", "ja3", ja3,
+                             "ja3s", ja3s);
+        if (!*ext_out)
+            return FUSION_ERR_NOMEM;
+    }
+    return add_certificate(b, tls);
+}
+
+static enum fusion_err
+suricata_fileinfo(struct builder *b, const json_t *fi)
+{
+    return add_file(b, str_at(fi, "filename"), str_at(fi, "md5"),
+                    str_at(fi, "sha1"), str_at(fi, "sha256"),
+                    json_object_get(fi, "size"), str_at(fi, "magic"));
+}
+
+static enum fusion_err
+read_suricata(const json_t *root, struct builder *b, struct fusion_ts *when,
+              const char **kind)
+{
+    struct endpoints ep = {
+        .src_ip = str_at(root, "src_ip"),
+        .dst_ip = str_at(root, "dest_ip"),
+        .src_port = json_object_get(root, "src_port"),
+        .dst_port = json_object_get(root, "dest_port"),
+        .proto = str_at(root, "proto"),
+        .app_proto = str_at(root, "app_proto"),
+    };
+    const json_t *sec;
+    json_t *ext = NULL;
+    enum fusion_err rc = FUSION_OK;
+
+    *kind = str_at(root, "event_type");
+    if (!*kind)
+        return bad(b->err, 0, "Suricata event without event_type");
+    if (parse_time_json(json_object_get(root, "timestamp"), when))
+        return bad(b->err, 0, "Suricata event without a valid timestamp");
+    if ((sec = json_object_get(root, "dns")) && json_is_object(sec))
+        rc = suricata_dns(b, sec);
+    if (!rc && (sec = json_object_get(root, "http")) && json_is_object(sec))
+        rc = suricata_http(b, sec, &ext);
+    if (!rc && !ext && (sec = json_object_get(root, "tls")) &&
+        json_is_object(sec))
+        rc = suricata_tls(b, sec, &ext);
+    if (!rc && (sec = json_object_get(root, "fileinfo")) && json_is_object(sec))
+        rc = suricata_fileinfo(b, sec);
+    if (rc) {
+        json_decref(ext);
+        return rc;
+    }
+    return add_traffic(b, &ep, ext);
+}
+
+/*
+ * Zeek JSON logs. The log a line comes from is its _path when Zeek
+ * writes one, or else guessed from the fields only that log has.
+ */
+static const char *
+zeek_kind(const json_t *root)
+{
+    const char *path = str_at(root, "_path");
+
+    if (path)
+        return path;
+    if (json_object_get(root, "query"))
+        return "dns";
+    if (json_object_get(root, "server_name"))
+        return "ssl";
+    if (json_object_get(root, "uri") || json_object_get(root, "user_agent"))
+        return "http";
+    if (json_object_get(root, "fuid"))
+        return "files";
+    return "conn";
+}
+
+static enum fusion_err
+zeek_dns(struct builder *b, const json_t *root)
+{
+    const char *answers[64];
+    const char *query = str_at(root, "query");
+    size_t n = 0, i;
+    const json_t *v;
+
+    if (!query)
+        return FUSION_OK;
+    json_array_foreach(json_object_get(root, "answers"), i, v)
+    {
+        if (n < 64 && json_is_string(v))
+            answers[n++] = json_string_value(v);
+    }
+    return add_domain(b, query, answers, n);
+}
+
+static enum fusion_err
+zeek_http(struct builder *b, const json_t *root, json_t **ext_out)
+{
+    const char *host = str_at(root, "host");
+    const char *uri = str_at(root, "uri");
+    const char *agent = str_at(root, "user_agent");
+    enum fusion_err rc;
+
+    if (host && !add_value_sco(b, "domain-name", host))
+        return FUSION_ERR_NOMEM;
+    rc = add_url(b, host, uri);
+    if (!rc && (agent || uri)) {
+        *ext_out = http_ext(str_at(root, "method"), uri, host, agent);
+        if (!*ext_out)
+            rc = FUSION_ERR_NOMEM;
+    }
+    return rc;
+}
+
+static enum fusion_err
+read_zeek(const json_t *root, struct builder *b, struct fusion_ts *when,
+          const char **kind)
+{
+    struct endpoints ep = {
+        .src_ip = str_at(root, "id.orig_h"),
+        .dst_ip = str_at(root, "id.resp_h"),
+        .src_port = json_object_get(root, "id.orig_p"),
+        .dst_port = json_object_get(root, "id.resp_p"),
+        .proto = str_at(root, "proto"),
+        .app_proto = str_at(root, "service"),
+    };
+    const char *server;
+    json_t *ext = NULL;
+    enum fusion_err rc = FUSION_OK;
+
+    *kind = zeek_kind(root);
+    if (parse_time_json(json_object_get(root, "ts"), when))
+        return bad(b->err, 0, "Zeek event without a valid ts");
+    if (strcmp(*kind, "dns") == 0)
+        rc = zeek_dns(b, root);
+    else if (strcmp(*kind, "http") == 0)
+        rc = zeek_http(b, root, &ext);
+    else if (strcmp(*kind, "files") == 0)
+        rc = add_file(b, str_at(root, "filename"), str_at(root, "md5"),
+                      str_at(root, "sha1"), str_at(root, "sha256"),
+                      json_object_get(root, "total_bytes"),
+                      str_at(root, "mime_type"));
+    server = str_at(root, "server_name");
+    if (!rc && server && !add_value_sco(b, "domain-name", server))
+        rc = FUSION_ERR_NOMEM;
+    if (rc) {
+        json_decref(ext);
+        return rc;
+    }
+    return add_traffic(b, &ep, ext);
+}
+
+/*
+ * The observed-data made for an event of another format, or for SCOs
+ * that came without one: its id is a UUIDv5 of the line, so reading the
+ * same line again gives the same object.
+ */
+static enum fusion_err
+make_observed_data(const char *line, size_t len, const json_t *scos,
+                   const struct fusion_ts *when, json_t **out)
+{
+    char uuid[FUSION_UUID_LEN + 1], id[64], ts[FUSION_TS_MAX];
+    json_t *od, *refs = json_array();
+    const json_t *sco;
+    enum fusion_err rc;
+    size_t i;
+
+    rc = fusion_uuid5(EVENT_NAMESPACE, line, len, uuid);
+    if (rc || !refs) {
+        json_decref(refs);
+        return rc ? rc : FUSION_ERR_NOMEM;
+    }
+    json_array_foreach(scos, i, sco)
+    {
+        if (json_array_append(refs, json_object_get(sco, "id"))) {
+            json_decref(refs);
+            return FUSION_ERR_NOMEM;
+        }
+    }
+    snprintf(id, sizeof(id), "observed-data--%s", uuid);
+    fusion_ts_format(when->ns, when->frac_digits < 3 ? 3 : when->frac_digits,
+                     ts);
+    od = json_pack("{ss ss ss ss ss ss ss si so}", "type", "observed-data",
+                   "spec_version", "2.1", "id", id, "created", ts, "modified",
+                   ts, "first_observed", ts, "last_observed", ts,
+                   "number_observed", 1, "object_refs", refs);
+    if (!od)
+        return FUSION_ERR_NOMEM;
+    *out = od;
+    return FUSION_OK;
+}
+
+/*
+ * STIX lines.
+ */
+
+/* The SCOs of a bundle by id, for the object_refs of its observed-data. */
+static const json_t *
+bundle_find(const json_t *objects, const char *id)
+{
+    const json_t *obj;
+    size_t i;
+
+    json_array_foreach(objects, i, obj)
+    {
+        const char *have = fusion_stix_str(obj, "id");
+
+        if (have && strcmp(have, id) == 0)
+            return obj;
+    }
+    return NULL;
+}
+
+/*
+ * observed-data of STIX 2.1 with object_refs: the SCOs it lists that the
+ * line carries (objects of its bundle) form the observation; any other
+ * reference counts as absent. An objects container (STIX 2.0, or 2.1
+ * still using it) is lifted into SCOs with ids first.
+ */
+static enum fusion_err
+stix_observed(json_t *od, const json_t *bundle_objects, struct builder *b,
+              struct fusion_ts *when)
+{
+    struct fusion_stix_report rep;
+    const json_t *ref, *first, *last;
+    struct fusion_ts end;
+    enum fusion_err rc;
+    size_t i;
+
+    first = json_object_get(od, "first_observed");
+    last = json_object_get(od, "last_observed");
+    if (parse_time_json(first, when) || parse_time_json(last, &end))
+        return bad(b->err, 0,
+                   "observed-data without valid first_observed "
+                   "and last_observed");
+    if (json_is_object(json_object_get(od, "objects"))) {
+        fusion_stix_report_init(&rep);
+        rc = fusion_stix_upgrade(od, b->scos, &rep, NULL);
+        fusion_stix_report_release(&rep);
+        if (rc == FUSION_ERR_NOMEM)
+            return rc;
+        if (rc)
+            return bad(b->err, 0, "observed-data objects cannot be read");
+        return FUSION_OK;
+    }
+    json_array_foreach(json_object_get(od, "object_refs"), i, ref)
+    {
+        const json_t *sco =
+            json_is_string(ref)
+                ? bundle_find(bundle_objects, json_string_value(ref))
+                : NULL;
+
+        if (sco && fusion_stix_kind_of(sco) == FUSION_STIX_KIND_SCO &&
+            json_array_append(b->scos, (json_t *)sco))
+            return FUSION_ERR_NOMEM;
+    }
+    return FUSION_OK;
+}
+
+/* SCOs of a bundle or a bare SCO, given an id when they have none. */
+static enum fusion_err
+stix_add_sco(struct builder *b, json_t *sco)
+{
+    if (json_array_size(b->scos) >= EVENT_MAX_SCOS)
+        return bad(b->err, 0, "too many SCOs in one line");
+    if (!fusion_stix_str(sco, "id")) {
+        sco = json_deep_copy(sco);
+        return add_sco(b, sco) ? FUSION_OK : FUSION_ERR_NOMEM;
+    }
+    return json_array_append(b->scos, sco) ? FUSION_ERR_NOMEM : FUSION_OK;
+}
+
+/*
+ * A bundle line is one event: with one observed-data, that observed-data
+ * and the SCOs of the bundle it lists; with none, all SCOs of the bundle
+ * as one observation at the time of reading. Several observed-data in
+ * one line are refused, since one line is one event.
+ */
+static enum fusion_err
+stix_bundle(json_t *bundle, struct builder *b, json_t **od_out,
+            struct fusion_ts *when)
+{
+    const json_t *objects = json_object_get(bundle, "objects");
+    json_t *obj, *od = NULL;
+    enum fusion_err rc = FUSION_OK;
+    size_t i;
+
+    json_array_foreach(objects, i, obj)
+    {
+        const char *type = fusion_stix_str(obj, "type");
+
+        if (!type || strcmp(type, "observed-data") != 0)
+            continue;
+        if (od)
+            return bad(b->err, 0,
+                       "bundle with several observed-data; "
+                       "one line is one event");
+        od = obj;
+    }
+    if (od) {
+        *od_out = json_incref(od);
+        return stix_observed(od, objects, b, when);
+    }
+    json_array_foreach(objects, i, obj)
+    {
+        if (!rc && fusion_stix_kind_of(obj) == FUSION_STIX_KIND_SCO)
+            rc = stix_add_sco(b, obj);
+    }
+    return rc;
+}
+
+/* A bare SCO, or the SCOs of a bundle, are seen at the time of reading. */
+static void
+now_ts(struct fusion_ts *when)
+{
+    int64_t now = fusion_time_now_ns();
+
+    fusion_ts_set(when, now / 1000000000, (int32_t)(now % 1000000000), 3);
+}
+
+/*
+ * The kind of a STIX event names a string that lives as long as the
+ * event: observed-data keeps the object read, scos the SCO.
+ */
+static enum fusion_err
+read_stix(json_t *root, struct builder *b, json_t **od_out,
+          struct fusion_ts *when, const char **kind)
+{
+    const char *type = fusion_stix_str(root, "type");
+    enum fusion_err rc;
+
+    if (!type)
+        return bad(b->err, 0, "STIX object without type");
+    if (strcmp(type, "observed-data") == 0) {
+        *kind = "observed-data";
+        *od_out = json_incref(root);
+        return stix_observed(root, NULL, b, when);
+    }
+    now_ts(when);
+    if (strcmp(type, "bundle") == 0) {
+        *kind = "bundle";
+        return stix_bundle(root, b, od_out, when);
+    }
+    if (fusion_stix_kind_of(root) != FUSION_STIX_KIND_SCO)
+        return bad(b->err, 0,
+                   "a STIX event is observed-data, an SCO or a bundle");
+    rc = stix_add_sco(b, root);
+    if (!rc)
+        *kind = fusion_stix_str(json_array_get(b->scos, 0), "type");
+    return rc;
+}
+
+static enum fusion_event_format
+detect(const json_t *root)
+{
+    if (json_object_get(root, "event_type"))
+        return FUSION_EVENT_SURICATA;
+    if (json_is_string(json_object_get(root, "type")))
+        return FUSION_EVENT_STIX;
+    if (json_object_get(root, "uid") || json_object_get(root, "id.orig_h") ||
+        json_object_get(root, "fuid") || json_object_get(root, "ts"))
+        return FUSION_EVENT_ZEEK;
+    return FUSION_EVENT_AUTO;
+}
+
+/* Points obs at the SCOs, each known by its id. */
+static enum fusion_err
+fill_observation(struct fusion_event *ev)
+{
+    size_t n = json_array_size(ev->scos);
+
+    ev->obs_objects = fusion_calloc(n ? n : 1, sizeof(*ev->obs_objects));
+    ev->obs_refs = fusion_calloc(n ? n : 1, sizeof(*ev->obs_refs));
+    if (!ev->obs_objects || !ev->obs_refs)
+        return FUSION_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        ev->obs_objects[i] = json_array_get(ev->scos, i);
+        ev->obs_refs[i] = fusion_stix_str(ev->obs_objects[i], "id");
+    }
+    ev->obs.objects = ev->obs_objects;
+    ev->obs.refs = ev->obs_refs;
+    ev->obs.count = n;
+    return FUSION_OK;
+}
+
+static enum fusion_err
+read_format(json_t *root, enum fusion_event_format fmt, struct builder *b,
+            struct fusion_event *ev)
+{
+    switch (fmt) {
+    case FUSION_EVENT_STIX:
+        ev->format = "stix";
+        return read_stix(root, b, &ev->observed_data, &ev->obs.first,
+                         &ev->kind);
+    case FUSION_EVENT_SURICATA:
+        ev->format = "suricata";
+        return read_suricata(root, b, &ev->obs.first, &ev->kind);
+    case FUSION_EVENT_ZEEK:
+        ev->format = "zeek";
+        return read_zeek(root, b, &ev->obs.first, &ev->kind);
+    case FUSION_EVENT_AUTO:
+        break;
+    }
+    return bad(b->err, 0, "not a STIX, Suricata or Zeek event");
+}
+
+/*
+ * Suricata and Zeek kinds come from the line, which is not kept: known
+ * ones map to static names, others to "event".
+ */
+static const char *
+static_kind(const char *kind)
+{
+    static const char *const known[] = {
+        "dns",  "http",  "tls",  "fileinfo", "flow",
+        "conn", "files", "ssl",  "alert",    "anomaly",
+        "smtp", "ssh",   "x509", "notice",   "weird",
+    };
+
+    for (size_t i = 0; kind && i < sizeof(known) / sizeof(*known); i++) {
+        if (strcmp(kind, known[i]) == 0)
+            return known[i];
+    }
+    return "event";
+}
+
+static enum fusion_err
+build_event(json_t *root, const char *line, size_t len,
+            enum fusion_event_format fmt, struct fusion_event *ev,
+            struct fusion_error *err)
+{
+    struct builder b = { .scos = json_array(), .err = err };
+    enum fusion_err rc;
+
+    if (!b.scos)
+        return FUSION_ERR_NOMEM;
+    ev->scos = b.scos;
+    if (fmt == FUSION_EVENT_AUTO)
+        fmt = detect(root);
+    rc = read_format(root, fmt, &b, ev);
+    if (fmt != FUSION_EVENT_STIX)
+        ev->kind = static_kind(ev->kind);
+    if (rc)
+        return rc;
+    if (json_array_size(ev->scos) == 0)
+        return bad(err, 0, "no observable in the event");
+    if (!ev->observed_data) {
+        ev->obs.last = ev->obs.first;
+        rc = make_observed_data(line, len, ev->scos, &ev->obs.first,
+                                &ev->observed_data);
+    } else {
+        rc = parse_time_json(
+            json_object_get(ev->observed_data, "last_observed"), &ev->obs.last);
+    }
+    return rc ? rc : fill_observation(ev);
+}
+
+enum fusion_err
+fusion_event_read(const char *line, size_t len, enum fusion_event_format fmt,
+                  struct fusion_event **out, struct fusion_error *err)
+{
+    struct fusion_event *ev;
+    json_error_t jerr;
+    json_t *root;
+    enum fusion_err rc;
+
+    assert(out && (line || len == 0));
+    *out = NULL;
+    if (len > FUSION_EVENT_MAX_LINE)
+        return fusion_error_set(err, FUSION_ERR_LIMIT,
+                                "event line of %zu bytes is longer than %u",
+                                len, FUSION_EVENT_MAX_LINE);
+    root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root)
+        return fusion_error_set_at(
+            err, FUSION_ERR_INVALID, (uint64_t)jerr.position,
+            "invalid event at byte %d: %s", jerr.position, jerr.text);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return bad(err, 0, "not a JSON object");
+    }
+    ev = fusion_calloc(1, sizeof(*ev));
+    if (!ev) {
+        json_decref(root);
+        return FUSION_ERR_NOMEM;
+    }
+    ev->refs = 1;
+    rc = build_event(root, line, len, fmt, ev, err);
+    json_decref(root);
+    if (rc) {
+        event_free(ev);
+        if (rc == FUSION_ERR_NOMEM)
+            return fusion_error_set(err, rc, "out of memory reading event");
+        return rc;
+    }
+    *out = ev;
+    return FUSION_OK;
+}
+
+struct fusion_event *
+fusion_event_ref(struct fusion_event *ev)
+{
+    assert(ev && ev->refs > 0);
+    ev->refs++;
+    return ev;
+}
+
+void
+fusion_event_unref(struct fusion_event *ev)
+{
+    if (!ev)
+        return;
+    assert(ev->refs > 0);
+    if (--ev->refs == 0)
+        event_free(ev);
+}
+
+bool
+fusion_event_format_parse(const char *name, enum fusion_event_format *out)
+{
+    static const struct {
+        const char *name;
+        enum fusion_event_format fmt;
+    } names[] = {
+        { "auto", FUSION_EVENT_AUTO },
+        { "stix", FUSION_EVENT_STIX },
+        { "suricata", FUSION_EVENT_SURICATA },
+        { "zeek", FUSION_EVENT_ZEEK },
+    };
+
+    for (size_t i = 0; name && i < sizeof(names) / sizeof(*names); i++) {
+        if (strcmp(name, names[i].name) == 0) {
+            *out = names[i].fmt;
+            return true;
+        }
+    }
+    return false;
+}

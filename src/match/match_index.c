@@ -1,0 +1,1680 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The indicator index: one hash table of (type, path, value) terms and
+ * CIDR prefixes, pointing at indicator records; events look up their own
+ * terms and evaluate only the indicators they hit.
+ */
+#include <arpa/inet.h>
+#include <assert.h>
+#include <string.h>
+
+#include "match/match_int.h"
+
+/* Events kept per multi-observation indicator for later completions. */
+#define RING_SIZE 64
+
+#define NONE32    UINT32_MAX
+#define POST_LIST 0x80000000u /* post holds a list number, not an ordinal */
+
+/* Most ordinals; the top bit of a posting marks a list. */
+#define MAX_ORDINALS (POST_LIST - 1)
+
+enum ind_kind {
+    IND_DEAD,    /* removed, replaced, or never valid */
+    IND_SIMPLE,  /* a key hit is a match */
+    IND_COMPLEX, /* evaluated after a hit or for its SCO types */
+};
+
+/*
+ * One indicator version. Records are never reused: a new version gets a
+ * new ordinal and the old one dies, so postings need no rewriting.
+ */
+struct ind {
+    uint32_t id_off; /* NUL-terminated id in the pool */
+    uint32_t cplx;   /* complex record, or NONE32 */
+    uint8_t kind;
+    int64_t version;
+    int64_t valid_from;
+    int64_t valid_until;
+};
+
+struct cplx {
+    struct fusion_pattern_prog *prog;
+    bool single;
+    bool scanned;
+    size_t nleaves;
+    struct fusion_event **ring; /* RING_SIZE slots, oldest first */
+    uint32_t ring_n;
+};
+
+/*
+ * A (type, path) of some term. Equality keys use field number 2 * i,
+ * CIDR prefixes 2 * i + 1, so both live in one key table.
+ */
+struct field {
+    char *type; /* "type\0path\0" in one allocation */
+    const char *path;
+    uint64_t hash;
+    bool has_eq;
+    uint64_t lens[3];  /* bit n: some prefix of length n (0..128) */
+    uint32_t *needled; /* indicators with needles here */
+    size_t nneedled;
+    size_t needled_cap;
+};
+
+/* A key: its value bytes are in the pool, off and len. */
+struct key_slot {
+    uint64_t hash;
+    uint32_t off;
+    uint32_t len;
+    uint32_t field;
+    uint32_t post; /* an ordinal, POST_LIST | list, or NONE32 if empty */
+};
+
+struct post_list {
+    uint32_t *items;
+    uint32_t n;
+    uint32_t cap;
+};
+
+struct id_slot {
+    uint64_t hash;
+    uint32_t ord; /* NONE32 when empty */
+};
+
+/* A window of MATCH_GRAM bytes of some needle, in a field. */
+struct gram_slot {
+    uint64_t key;  /* field number << 32 | the window's bytes */
+    uint32_t list; /* its needles, in idx->needles */
+};
+
+/*
+ * A needle filed under a window: its text in the pool and where the
+ * window sits in it, so a value is checked for the whole needle before
+ * the indicator is evaluated.
+ */
+struct needle_ref {
+    uint32_t ord;
+    uint32_t off;
+    uint32_t len;
+    uint32_t at;
+};
+
+struct needle_list {
+    struct needle_ref *items;
+    size_t n;
+    size_t cap;
+};
+
+/* Needles filed with one text (by hash only: it guides a choice). */
+struct text_count {
+    uint64_t hash; /* 0: empty */
+    uint32_t n;
+};
+
+#define GRAM_BITS (1u << 16)
+
+struct scan_type {
+    char *type;
+    uint32_t *ords;
+    size_t n;
+    size_t cap;
+};
+
+struct fusion_match_index {
+    char *pool; /* key values and ids */
+    size_t pool_len;
+    size_t pool_cap;
+
+    struct key_slot *keys;
+    size_t keys_cap; /* power of two */
+    size_t keys_used;
+    size_t nkeys_eq;
+    size_t nprefixes;
+
+    struct post_list *lists;
+    size_t nlists;
+    size_t lists_cap;
+
+    struct field *fields;
+    size_t nfields;
+    size_t fields_cap;
+    uint32_t *field_slots; /* open addressing over fields, NONE32 empty */
+    size_t field_slots_cap;
+
+    struct id_slot *ids;
+    size_t ids_cap;
+    size_t ids_used;
+
+    struct root_type *types;
+    size_t ntypes;
+    size_t types_cap;
+
+    struct ind *inds;
+    uint32_t *seen; /* per ordinal: the match epoch it was last gathered */
+    size_t ninds;
+    size_t inds_cap;
+
+    struct cplx *cplx;
+    size_t ncplx;
+    size_t cplx_cap;
+
+    struct scan_type *scans;
+    size_t nscans;
+    size_t scans_cap;
+
+    struct gram_slot *grams;
+    size_t grams_cap;
+    size_t ngrams;
+    struct needle_list *needles;
+    size_t nneedles;
+    size_t needles_cap;
+    struct text_count *texts; /* how many needles have each text */
+    size_t texts_cap;
+    size_t ntexts;
+    uint64_t gram_bits[GRAM_BITS / 64]; /* a quick no for most windows */
+
+    size_t live, simple, complex, scanned, skipped;
+
+    /* matching state, reused between events */
+    uint32_t epoch;
+    uint32_t *cand;
+    size_t ncand;
+    size_t cand_cap;
+};
+
+/*
+ * Hashing: 8 bytes at a time, multiplied and rotated into the state,
+ * with a final avalanche so that the low bits used for slots are mixed.
+ */
+static inline uint64_t
+rotl64(uint64_t v, int r)
+{
+    return (v << r) | (v >> (64 - r));
+}
+
+static inline uint64_t
+avalanche(uint64_t h)
+{
+    h ^= h >> 32;
+    h *= 0xd6e8feb86659fd93ULL;
+    h ^= h >> 32;
+    h *= 0xd6e8feb86659fd93ULL;
+    return h ^ (h >> 32);
+}
+
+static uint64_t
+hash_bytes(const void *data, size_t len, uint64_t seed)
+{
+    const unsigned char *p = data;
+    uint64_t h = seed ^ (0x9e3779b97f4a7c15ULL * (len + 1)), w;
+
+    while (len >= 8) {
+        memcpy(&w, p, 8);
+        h = rotl64(h ^ (w * 0xbf58476d1ce4e5b9ULL), 31) * 0x94d049bb133111ebULL;
+        p += 8;
+        len -= 8;
+    }
+    w = 0;
+    if (len)
+        memcpy(&w, p, len);
+    h = rotl64(h ^ (w * 0xbf58476d1ce4e5b9ULL), 31) * 0x94d049bb133111ebULL;
+    return avalanche(h);
+}
+
+static uint64_t
+hash_field(const char *type, const char *path)
+{
+    return hash_bytes(path, strlen(path), hash_bytes(type, strlen(type), 7));
+}
+
+static enum fusion_err
+grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    size_t n = *cap ? *cap : 16;
+    void *q;
+
+    if (need <= *cap)
+        return FUSION_OK;
+    while (n < need)
+        n *= 2;
+    q = fusion_realloc(*p, n * size);
+    if (!q)
+        return FUSION_ERR_NOMEM;
+    *p = q;
+    *cap = n;
+    return FUSION_OK;
+}
+
+/* Appends bytes to the pool; the offset must fit the 32 bits of a key. */
+static enum fusion_err
+pool_add(struct fusion_match_index *idx, const void *data, size_t len, bool nul,
+         uint32_t *off_out)
+{
+    size_t need = idx->pool_len + len + (nul ? 1 : 0);
+    enum fusion_err rc;
+
+    if (need > UINT32_MAX)
+        return FUSION_ERR_LIMIT;
+    rc = grow((void **)&idx->pool, &idx->pool_cap, need, 1);
+    if (rc)
+        return rc;
+    memcpy(idx->pool + idx->pool_len, data, len);
+    if (nul)
+        idx->pool[idx->pool_len + len] = '\0';
+    *off_out = (uint32_t)idx->pool_len;
+    idx->pool_len = need;
+    return FUSION_OK;
+}
+
+/*
+ * Fields.
+ */
+static struct field *
+field_find_hashed(const struct fusion_match_index *idx, const char *type,
+                  const char *path, uint64_t h)
+{
+    size_t mask = idx->field_slots_cap - 1, i;
+
+    if (!idx->nfields)
+        return NULL;
+    for (i = h & mask; idx->field_slots[i] != NONE32; i = (i + 1) & mask) {
+        struct field *f = &idx->fields[idx->field_slots[i]];
+
+        if (f->hash == h && strcmp(f->path, path) == 0 &&
+            strcmp(f->type, type) == 0)
+            return f;
+    }
+    return NULL;
+}
+
+static struct field *
+field_find(const struct fusion_match_index *idx, const char *type,
+           const char *path)
+{
+    return field_find_hashed(idx, type, path, hash_field(type, path));
+}
+
+static enum fusion_err
+field_slots_rebuild(struct fusion_match_index *idx, size_t cap)
+{
+    uint32_t *slots = fusion_malloc(cap * sizeof(*slots));
+
+    if (!slots)
+        return FUSION_ERR_NOMEM;
+    memset(slots, 0xff, cap * sizeof(*slots));
+    for (size_t f = 0; f < idx->nfields; f++) {
+        size_t i = idx->fields[f].hash & (cap - 1);
+
+        while (slots[i] != NONE32)
+            i = (i + 1) & (cap - 1);
+        slots[i] = (uint32_t)f;
+    }
+    fusion_free(idx->field_slots);
+    idx->field_slots = slots;
+    idx->field_slots_cap = cap;
+    return FUSION_OK;
+}
+
+/*
+ * An SCO type some field names. Walking a root of another type offers
+ * nothing; for a known one, paths whose length no field of the type has
+ * are passed over before they are hashed.
+ */
+struct root_type {
+    char *name;
+    uint64_t hash;     /* hash_field's seed for paths of this type */
+    uint64_t len_mask; /* bit n % 64: some field's path is n bytes */
+};
+
+static struct root_type *
+type_find(const struct fusion_match_index *idx, const char *type)
+{
+    for (size_t i = 0; i < idx->ntypes; i++) {
+        if (strcmp(idx->types[i].name, type) == 0)
+            return &idx->types[i];
+    }
+    return NULL;
+}
+
+static enum fusion_err
+type_add(struct fusion_match_index *idx, const char *type, size_t path_len)
+{
+    struct root_type *t = type_find(idx, type);
+    enum fusion_err rc;
+
+    if (!t) {
+        rc = grow((void **)&idx->types, &idx->types_cap, idx->ntypes + 1,
+                  sizeof(*idx->types));
+        if (rc)
+            return rc;
+        t = &idx->types[idx->ntypes];
+        t->name = fusion_strdup(type);
+        if (!t->name)
+            return FUSION_ERR_NOMEM;
+        t->hash = hash_bytes(type, strlen(type), 7);
+        t->len_mask = 0;
+        idx->ntypes++;
+    }
+    t->len_mask |= 1ULL << (path_len % 64);
+    return FUSION_OK;
+}
+
+static enum fusion_err
+field_get(struct fusion_match_index *idx, const char *type, const char *path,
+          struct field **out)
+{
+    size_t tlen = strlen(type), plen = strlen(path);
+    struct field *f = field_find(idx, type, path);
+    enum fusion_err rc;
+
+    if (f) {
+        *out = f;
+        return FUSION_OK;
+    }
+    rc = type_add(idx, type, plen);
+    if (!rc)
+        rc = grow((void **)&idx->fields, &idx->fields_cap, idx->nfields + 1,
+                  sizeof(*idx->fields));
+    if (rc)
+        return rc;
+    f = &idx->fields[idx->nfields];
+    memset(f, 0, sizeof(*f));
+    f->type = fusion_malloc(tlen + plen + 2);
+    if (!f->type)
+        return FUSION_ERR_NOMEM;
+    memcpy(f->type, type, tlen + 1);
+    memcpy(f->type + tlen + 1, path, plen + 1);
+    f->path = f->type + tlen + 1;
+    f->hash = hash_field(type, path);
+    idx->nfields++;
+    if (idx->nfields * 2 > idx->field_slots_cap) {
+        rc = field_slots_rebuild(
+            idx, idx->field_slots_cap ? idx->field_slots_cap * 2 : 64);
+        if (rc) {
+            idx->nfields--;
+            fusion_free(f->type);
+            return rc;
+        }
+    } else {
+        size_t i = f->hash & (idx->field_slots_cap - 1);
+
+        while (idx->field_slots[i] != NONE32)
+            i = (i + 1) & (idx->field_slots_cap - 1);
+        idx->field_slots[i] = (uint32_t)(idx->nfields - 1);
+    }
+    *out = f;
+    return FUSION_OK;
+}
+
+/*
+ * Keys.
+ */
+static inline uint64_t
+key_hash(uint32_t field, const void *value, size_t len)
+{
+    return hash_bytes(value, len, 0x5bd1e995ULL * (field + 1));
+}
+
+static struct key_slot *
+key_find(const struct fusion_match_index *idx, uint32_t field,
+         const void *value, size_t len, uint64_t h)
+{
+    size_t mask = idx->keys_cap - 1, i;
+
+    if (!idx->keys_cap)
+        return NULL;
+    for (i = h & mask; idx->keys[i].post != NONE32; i = (i + 1) & mask) {
+        const struct key_slot *k = &idx->keys[i];
+
+        if (k->hash == h && k->field == field && k->len == len &&
+            memcmp(idx->pool + k->off, value, len) == 0)
+            return &idx->keys[i];
+    }
+    return NULL;
+}
+
+static enum fusion_err
+keys_resize(struct fusion_match_index *idx, size_t cap)
+{
+    struct key_slot *slots = fusion_malloc(cap * sizeof(*slots));
+
+    if (!slots)
+        return FUSION_ERR_NOMEM;
+    for (size_t i = 0; i < cap; i++)
+        slots[i].post = NONE32;
+    for (size_t j = 0; j < idx->keys_cap; j++) {
+        size_t i;
+
+        if (idx->keys[j].post == NONE32)
+            continue;
+        for (i = idx->keys[j].hash & (cap - 1); slots[i].post != NONE32;
+             i = (i + 1) & (cap - 1))
+            ;
+        slots[i] = idx->keys[j];
+    }
+    fusion_free(idx->keys);
+    idx->keys = slots;
+    idx->keys_cap = cap;
+    return FUSION_OK;
+}
+
+static bool
+ord_is_live(const struct fusion_match_index *idx, uint32_t ord)
+{
+    assert(ord < idx->ninds);
+    return idx->inds[ord].kind != IND_DEAD;
+}
+
+/* Drops dead ordinals from a list before it has to grow. */
+static void
+list_prune(const struct fusion_match_index *idx, struct post_list *l)
+{
+    uint32_t n = 0;
+
+    for (uint32_t i = 0; i < l->n; i++) {
+        if (ord_is_live(idx, l->items[i]))
+            l->items[n++] = l->items[i];
+    }
+    l->n = n;
+}
+
+static enum fusion_err
+list_push(struct fusion_match_index *idx, uint32_t list, uint32_t ord)
+{
+    struct post_list *l = &idx->lists[list];
+    size_t cap = l->cap;
+    enum fusion_err rc;
+
+    if (l->n > 0 && l->items[l->n - 1] == ord)
+        return FUSION_OK;
+    if (l->n == l->cap)
+        list_prune(idx, l);
+    rc = grow((void **)&l->items, &cap, (size_t)l->n + 1, sizeof(*l->items));
+    if (rc)
+        return rc;
+    l->cap = (uint32_t)cap;
+    l->items[l->n++] = ord;
+    return FUSION_OK;
+}
+
+/* Adds ord to a key's posting: inline while alone, else a list. */
+static enum fusion_err
+post_add(struct fusion_match_index *idx, struct key_slot *k, uint32_t ord)
+{
+    struct post_list *l;
+    enum fusion_err rc;
+
+    if (k->post & POST_LIST)
+        return list_push(idx, k->post & ~POST_LIST, ord);
+    if (k->post == ord || !ord_is_live(idx, k->post)) {
+        k->post = ord;
+        return FUSION_OK;
+    }
+    if (idx->nlists >= MAX_ORDINALS)
+        return FUSION_ERR_LIMIT;
+    rc = grow((void **)&idx->lists, &idx->lists_cap, idx->nlists + 1,
+              sizeof(*idx->lists));
+    if (rc)
+        return rc;
+    l = &idx->lists[idx->nlists];
+    l->items = fusion_malloc(4 * sizeof(*l->items));
+    if (!l->items)
+        return FUSION_ERR_NOMEM;
+    l->cap = 4;
+    l->n = 2;
+    l->items[0] = k->post;
+    l->items[1] = ord;
+    k->post = POST_LIST | (uint32_t)idx->nlists++;
+    return FUSION_OK;
+}
+
+static enum fusion_err
+key_put(struct fusion_match_index *idx, uint32_t field, const void *value,
+        size_t len, uint32_t ord)
+{
+    uint64_t h = key_hash(field, value, len);
+    struct key_slot *k = key_find(idx, field, value, len, h);
+    enum fusion_err rc;
+    size_t i;
+
+    if (k)
+        return post_add(idx, k, ord);
+    if (len > UINT32_MAX)
+        return FUSION_ERR_LIMIT;
+    if ((idx->keys_used + 1) * 2 > idx->keys_cap) {
+        rc = keys_resize(idx, idx->keys_cap ? idx->keys_cap * 2 : 1024);
+        if (rc)
+            return rc;
+    }
+    for (i = h & (idx->keys_cap - 1); idx->keys[i].post != NONE32;
+         i = (i + 1) & (idx->keys_cap - 1))
+        ;
+    k = &idx->keys[i];
+    rc = pool_add(idx, value, len, false, &k->off);
+    if (rc)
+        return rc;
+    k->hash = h;
+    k->len = (uint32_t)len;
+    k->field = field;
+    k->post = ord;
+    idx->keys_used++;
+    if (field & 1)
+        idx->nprefixes++;
+    else
+        idx->nkeys_eq++;
+    return FUSION_OK;
+}
+
+/*
+ * Addresses and CIDR blocks as 16 bytes and a prefix length; IPv4 sits
+ * in the ::ffff:0:0/96 range, so one prefix table serves both.
+ */
+struct prefix {
+    unsigned char len;
+    unsigned char addr[16];
+};
+
+static bool
+parse_prefix(const char *s, size_t n, struct prefix *out)
+{
+    char text[64];
+    const char *slash = memchr(s, '/', n);
+    size_t alen = slash ? (size_t)(slash - s) : n;
+    int64_t bits = -1;
+    bool v6;
+
+    if (alen == 0 || alen >= sizeof(text))
+        return false;
+    memcpy(text, s, alen);
+    text[alen] = '\0';
+    v6 = strchr(text, ':') != NULL;
+    memset(out->addr, 0, sizeof(out->addr));
+    if (v6) {
+        if (inet_pton(AF_INET6, text, out->addr) != 1)
+            return false;
+    } else {
+        out->addr[10] = out->addr[11] = 0xff;
+        if (inet_pton(AF_INET, text, out->addr + 12) != 1)
+            return false;
+    }
+    if (slash && (fusion_parse_int64(slash + 1, n - alen - 1, &bits) ||
+                  bits < 0 || bits > (v6 ? 128 : 32)))
+        return false;
+    if (!slash)
+        bits = v6 ? 128 : 32;
+    out->len = (unsigned char)(v6 ? bits : bits + 96);
+    return true;
+}
+
+static void
+prefix_mask(const struct prefix *p, unsigned len, unsigned char *out)
+{
+    unsigned full = len / 8, rest = len % 8;
+
+    memcpy(out, p->addr, full);
+    if (full < 16) {
+        out[full] =
+            rest ? (unsigned char)(p->addr[full] & (0xff00u >> rest)) : 0;
+        memset(out + full + 1, 0, 16 - full - 1);
+    }
+}
+
+/* A prefix key: its length, then the masked address. */
+static void
+prefix_key(const struct prefix *p, unsigned len, unsigned char key[17])
+{
+    key[0] = (unsigned char)len;
+    prefix_mask(p, len, key + 1);
+}
+
+/*
+ * Indicator records.
+ */
+static void
+cplx_release(struct cplx *c)
+{
+    fusion_pattern_prog_free(c->prog);
+    c->prog = NULL;
+    if (c->ring) {
+        for (uint32_t i = 0; i < c->ring_n; i++)
+            fusion_event_unref(c->ring[i]);
+        FUSION_FREE(c->ring);
+    }
+    c->ring_n = 0;
+}
+
+static void
+ind_kill(struct fusion_match_index *idx, uint32_t ord)
+{
+    struct ind *r = &idx->inds[ord];
+
+    if (r->kind == IND_DEAD)
+        return;
+    assert(idx->live > 0);
+    idx->live--;
+    if (r->kind == IND_SIMPLE) {
+        idx->simple--;
+    } else {
+        struct cplx *c = &idx->cplx[r->cplx];
+
+        if (c->scanned)
+            idx->scanned--;
+        else
+            idx->complex--;
+        cplx_release(c);
+    }
+    r->kind = IND_DEAD;
+}
+
+static struct id_slot *
+id_find(const struct fusion_match_index *idx, const char *id, uint64_t h)
+{
+    size_t mask = idx->ids_cap - 1, i;
+
+    if (!idx->ids_cap)
+        return NULL;
+    for (i = h & mask; idx->ids[i].ord != NONE32; i = (i + 1) & mask) {
+        const struct ind *r = &idx->inds[idx->ids[i].ord];
+
+        if (idx->ids[i].hash == h && strcmp(idx->pool + r->id_off, id) == 0)
+            return &idx->ids[i];
+    }
+    return NULL;
+}
+
+static enum fusion_err
+ids_resize(struct fusion_match_index *idx, size_t cap)
+{
+    struct id_slot *slots = fusion_malloc(cap * sizeof(*slots));
+
+    if (!slots)
+        return FUSION_ERR_NOMEM;
+    for (size_t i = 0; i < cap; i++)
+        slots[i].ord = NONE32;
+    for (size_t j = 0; j < idx->ids_cap; j++) {
+        size_t i;
+
+        if (idx->ids[j].ord == NONE32)
+            continue;
+        for (i = idx->ids[j].hash & (cap - 1); slots[i].ord != NONE32;
+             i = (i + 1) & (cap - 1))
+            ;
+        slots[i] = idx->ids[j];
+    }
+    fusion_free(idx->ids);
+    idx->ids = slots;
+    idx->ids_cap = cap;
+    return FUSION_OK;
+}
+
+/* A new record for id, which takes over the id's slot (made if new). */
+static enum fusion_err
+ind_new(struct fusion_match_index *idx, const char *id, uint64_t h,
+        struct id_slot *slot, uint32_t *ord_out)
+{
+    size_t cap = idx->inds_cap;
+    uint32_t ord = (uint32_t)idx->ninds;
+    struct ind *r;
+    enum fusion_err rc;
+    size_t i;
+
+    if (idx->ninds >= MAX_ORDINALS)
+        return FUSION_ERR_LIMIT;
+    rc = grow((void **)&idx->inds, &cap, idx->ninds + 1, sizeof(*idx->inds));
+    if (!rc && cap != idx->inds_cap) {
+        uint32_t *seen = fusion_realloc(idx->seen, cap * sizeof(*seen));
+
+        if (!seen)
+            return FUSION_ERR_NOMEM;
+        idx->seen = seen;
+        idx->inds_cap = cap;
+    }
+    if (rc)
+        return rc;
+    r = &idx->inds[ord];
+    memset(r, 0, sizeof(*r));
+    r->cplx = NONE32;
+    idx->seen[ord] = 0;
+    if (slot) {
+        r->id_off = idx->inds[slot->ord].id_off;
+        slot->ord = ord;
+    } else {
+        rc = pool_add(idx, id, strlen(id), true, &r->id_off);
+        if (!rc && (idx->ids_used + 1) * 2 > idx->ids_cap)
+            rc = ids_resize(idx, idx->ids_cap ? idx->ids_cap * 2 : 1024);
+        if (rc)
+            return rc;
+        for (i = h & (idx->ids_cap - 1); idx->ids[i].ord != NONE32;
+             i = (i + 1) & (idx->ids_cap - 1))
+            ;
+        idx->ids[i].hash = h;
+        idx->ids[i].ord = ord;
+        idx->ids_used++;
+    }
+    idx->ninds++;
+    *ord_out = ord;
+    return FUSION_OK;
+}
+
+/*
+ * Putting one version.
+ */
+struct put_ctx {
+    struct fusion_match_index *idx;
+    uint32_t ord;
+    enum fusion_pattern_shape shape;
+    bool needs_scan; /* a CIDR the index cannot read: evaluate by type */
+};
+
+static enum fusion_err
+put_term(void *ctx, const struct fusion_pattern_term *term)
+{
+    struct put_ctx *pc = ctx;
+    struct fusion_match_index *idx = pc->idx;
+    unsigned char key[17];
+    struct prefix p;
+    struct field *f;
+    uint32_t num;
+    enum fusion_err rc;
+
+    rc = field_get(idx, term->type, term->path, &f);
+    if (rc)
+        return rc;
+    num = (uint32_t)(f - idx->fields);
+    if (num > (UINT32_MAX - 1) / 2)
+        return FUSION_ERR_LIMIT;
+    if (term->kind == FUSION_PATTERN_TERM_EQUAL) {
+        f->has_eq = true;
+        return key_put(idx, 2 * num, term->value, term->value_len, pc->ord);
+    }
+    if (!parse_prefix(term->value, term->value_len, &p)) {
+        pc->needs_scan = true;
+        return FUSION_OK;
+    }
+    f->lens[p.len / 64] |= 1ULL << (p.len % 64);
+    prefix_key(&p, p.len, key);
+    return key_put(idx, 2 * num + 1, key, sizeof(key), pc->ord);
+}
+
+static void
+collect_types(const json_t *node, json_t *types)
+{
+    const char *kind = fusion_stix_str(node, "kind");
+    const json_t *kid;
+    size_t i;
+
+    if (!node)
+        return;
+    if (kind && strcmp(kind, "comparison") == 0) {
+        const char *type = fusion_stix_str(node, "type");
+
+        if (type)
+            json_object_set_new(types, type, json_true());
+        return;
+    }
+    collect_types(json_object_get(node, "expression"), types);
+    json_array_foreach(json_object_get(node, "operands"), i, kid)
+        collect_types(kid, types);
+}
+
+static enum fusion_err
+scan_add(struct fusion_match_index *idx, const char *type, uint32_t ord)
+{
+    struct scan_type *s = NULL;
+    enum fusion_err rc;
+
+    for (size_t i = 0; i < idx->nscans; i++) {
+        if (strcmp(idx->scans[i].type, type) == 0)
+            s = &idx->scans[i];
+    }
+    if (!s) {
+        rc = grow((void **)&idx->scans, &idx->scans_cap, idx->nscans + 1,
+                  sizeof(*idx->scans));
+        if (rc)
+            return rc;
+        s = &idx->scans[idx->nscans];
+        memset(s, 0, sizeof(*s));
+        s->type = fusion_strdup(type);
+        if (!s->type)
+            return FUSION_ERR_NOMEM;
+        idx->nscans++;
+    }
+    rc = grow((void **)&s->ords, &s->cap, s->n + 1, sizeof(*s->ords));
+    if (rc)
+        return rc;
+    s->ords[s->n++] = ord;
+    return FUSION_OK;
+}
+
+/*
+ * A pattern without anchors is evaluated for every event with an SCO of
+ * a type its comparisons name: no leaf can match an observation without
+ * a root SCO of one of them.
+ */
+static enum fusion_err
+scan_register(struct fusion_match_index *idx,
+              const struct fusion_pattern *pattern, uint32_t ord)
+{
+    json_t *tree, *types = json_object(), *v;
+    enum fusion_err rc;
+    const char *type;
+
+    if (!types)
+        return FUSION_ERR_NOMEM;
+    rc = fusion_pattern_explain(pattern, &tree);
+    if (rc) {
+        json_decref(types);
+        return rc;
+    }
+    collect_types(tree, types);
+    json_decref(tree);
+    json_object_foreach(types, type, v)
+    {
+        rc = scan_add(idx, type, ord);
+        if (rc)
+            break;
+    }
+    json_decref(types);
+    return rc;
+}
+
+/*
+ * Needles of patterns without index terms: each is filed under one
+ * window of MATCH_GRAM bytes, the one fewest needles use so far, and a
+ * value is searched window by window.
+ */
+static inline uint64_t
+gram_key(uint32_t field, const char *p)
+{
+    uint32_t w;
+
+    memcpy(&w, p, sizeof(w));
+    return (uint64_t)field << 32 | w;
+}
+
+static inline uint64_t
+gram_hash(uint64_t key)
+{
+    return avalanche(key * 0x9e3779b97f4a7c15ULL);
+}
+
+static struct gram_slot *
+gram_find(const struct fusion_match_index *idx, uint64_t key, uint64_t h)
+{
+    size_t mask = idx->grams_cap - 1;
+
+    if (!idx->grams_cap)
+        return NULL;
+    for (size_t i = h & mask; idx->grams[i].list != NONE32;
+         i = (i + 1) & mask) {
+        if (idx->grams[i].key == key)
+            return &idx->grams[i];
+    }
+    return NULL;
+}
+
+static enum fusion_err
+grams_resize(struct fusion_match_index *idx, size_t cap)
+{
+    struct gram_slot *slots = fusion_malloc(cap * sizeof(*slots));
+
+    if (!slots)
+        return FUSION_ERR_NOMEM;
+    for (size_t i = 0; i < cap; i++)
+        slots[i].list = NONE32;
+    for (size_t j = 0; j < idx->grams_cap; j++) {
+        size_t i;
+
+        if (idx->grams[j].list == NONE32)
+            continue;
+        for (i = gram_hash(idx->grams[j].key) & (cap - 1);
+             slots[i].list != NONE32; i = (i + 1) & (cap - 1))
+            ;
+        slots[i] = idx->grams[j];
+    }
+    fusion_free(idx->grams);
+    idx->grams = slots;
+    idx->grams_cap = cap;
+    return FUSION_OK;
+}
+
+static enum fusion_err
+gram_add(struct fusion_match_index *idx, uint64_t key,
+         const struct needle_ref *ref)
+{
+    uint64_t h = gram_hash(key);
+    struct gram_slot *g = gram_find(idx, key, h);
+    struct needle_list *l;
+    enum fusion_err rc;
+    size_t i;
+
+    if (!g) {
+        if ((idx->ngrams + 1) * 2 > idx->grams_cap) {
+            rc = grams_resize(idx, idx->grams_cap ? idx->grams_cap * 2 : 256);
+            if (rc)
+                return rc;
+        }
+        rc = grow((void **)&idx->needles, &idx->needles_cap, idx->nneedles + 1,
+                  sizeof(*idx->needles));
+        if (rc)
+            return rc;
+        memset(&idx->needles[idx->nneedles], 0, sizeof(*idx->needles));
+        for (i = h & (idx->grams_cap - 1); idx->grams[i].list != NONE32;
+             i = (i + 1) & (idx->grams_cap - 1))
+            ;
+        g = &idx->grams[i];
+        g->key = key;
+        g->list = (uint32_t)idx->nneedles++;
+        idx->ngrams++;
+        idx->gram_bits[(h % GRAM_BITS) / 64] |= 1ULL << (h % 64);
+    }
+    l = &idx->needles[g->list];
+    rc = grow((void **)&l->items, &l->cap, l->n + 1, sizeof(*l->items));
+    if (rc)
+        return rc;
+    l->items[l->n++] = *ref;
+    return FUSION_OK;
+}
+
+struct needle_ctx {
+    struct fusion_match_index *idx;
+    uint32_t ord;
+};
+
+/*
+ * Among the windows fewest needles use, the one nearest the middle: the
+ * ends of a literal ("http://", ".com/") are the parts many share.
+ */
+static size_t
+pick_window(const struct fusion_match_index *idx, uint32_t field,
+            const char *needle, size_t len)
+{
+    size_t best = 0, best_n = SIZE_MAX, best_d = SIZE_MAX;
+    size_t mid = (len - MATCH_GRAM) / 2;
+
+    assert(len >= MATCH_GRAM);
+    for (size_t i = 0; i + MATCH_GRAM <= len; i++) {
+        uint64_t key = gram_key(field, needle + i);
+        const struct gram_slot *g = gram_find(idx, key, gram_hash(key));
+        size_t n = g ? idx->needles[g->list].n : 0;
+        size_t d = i > mid ? i - mid : mid - i;
+
+        if (n < best_n || (n == best_n && d < best_d)) {
+            best = i;
+            best_n = n;
+            best_d = d;
+        }
+    }
+    return best;
+}
+
+static uint64_t
+text_hash(uint32_t field, const struct match_needle *nd)
+{
+    return hash_bytes(nd->text, nd->len, 0x27d4eb2fULL * (field + 1)) | 1;
+}
+
+static struct text_count *
+text_slot(const struct fusion_match_index *idx, uint64_t h)
+{
+    size_t mask = idx->texts_cap - 1, i;
+
+    if (!idx->texts_cap)
+        return NULL;
+    for (i = h & mask; idx->texts[i].hash && idx->texts[i].hash != h;
+         i = (i + 1) & mask)
+        ;
+    return &idx->texts[i];
+}
+
+static enum fusion_err
+text_count_add(struct fusion_match_index *idx, uint64_t h)
+{
+    struct text_count *t;
+
+    if ((idx->ntexts + 1) * 2 > idx->texts_cap) {
+        size_t cap = idx->texts_cap ? idx->texts_cap * 2 : 256;
+        struct text_count *old = idx->texts;
+        size_t old_cap = idx->texts_cap;
+
+        idx->texts = fusion_calloc(cap, sizeof(*idx->texts));
+        if (!idx->texts) {
+            idx->texts = old;
+            return FUSION_ERR_NOMEM;
+        }
+        idx->texts_cap = cap;
+        for (size_t i = 0; i < old_cap; i++) {
+            if (old[i].hash)
+                *text_slot(idx, old[i].hash) = old[i];
+        }
+        fusion_free(old);
+    }
+    t = text_slot(idx, h);
+    if (!t->hash) {
+        t->hash = h;
+        idx->ntexts++;
+    }
+    t->n++;
+    return FUSION_OK;
+}
+
+/*
+ * A value that satisfies the comparison contains all the needles; the
+ * one filed is the one fewest earlier needles share, first by its whole
+ * text (".example" in many regexes), then by its window, then the
+ * longest.
+ */
+static size_t
+pick_needle(const struct fusion_match_index *idx, uint32_t field,
+            const struct match_needle *needles, size_t n)
+{
+    size_t best = 0, best_text = SIZE_MAX, best_win = SIZE_MAX;
+
+    for (size_t i = 0; i < n; i++) {
+        const struct text_count *t =
+            text_slot(idx, text_hash(field, &needles[i]));
+        size_t tn = t && t->hash ? t->n : 0, wn, at;
+        const struct gram_slot *g;
+        uint64_t key;
+
+        at = pick_window(idx, field, needles[i].text, needles[i].len);
+        key = gram_key(field, needles[i].text + at);
+        g = gram_find(idx, key, gram_hash(key));
+        wn = g ? idx->needles[g->list].n : 0;
+        if (tn < best_text || (tn == best_text && wn < best_win) ||
+            (tn == best_text && wn == best_win &&
+             needles[i].len > needles[best].len)) {
+            best = i;
+            best_text = tn;
+            best_win = wn;
+        }
+    }
+    return best;
+}
+
+static enum fusion_err
+put_needle(void *ctx, size_t leaf, const char *type, const char *path,
+           const struct match_needle *needles, size_t n)
+{
+    struct needle_ctx *nc = ctx;
+    struct fusion_match_index *idx = nc->idx;
+    struct needle_ref ref = { .ord = nc->ord };
+    const struct match_needle *nd;
+    struct field *f;
+    uint32_t num;
+    enum fusion_err rc;
+
+    (void)leaf;
+    assert(n > 0);
+    rc = field_get(idx, type, path, &f);
+    if (rc)
+        return rc;
+    num = (uint32_t)(f - idx->fields);
+    nd = &needles[pick_needle(idx, num, needles, n)];
+    assert(nd->len >= MATCH_GRAM);
+    if (nd->len > UINT32_MAX)
+        return FUSION_ERR_LIMIT;
+    ref.len = (uint32_t)nd->len;
+    rc = pool_add(idx, nd->text, nd->len, false, &ref.off);
+    if (!rc)
+        rc = text_count_add(idx, text_hash(num, nd));
+    if (rc)
+        return rc;
+    ref.at = (uint32_t)pick_window(idx, num, nd->text, nd->len);
+    rc = gram_add(idx, gram_key(num, nd->text + ref.at), &ref);
+    if (rc)
+        return rc;
+    if (f->nneedled > 0 && f->needled[f->nneedled - 1] == nc->ord)
+        return FUSION_OK;
+    rc = grow((void **)&f->needled, &f->needled_cap, f->nneedled + 1,
+              sizeof(*f->needled));
+    if (!rc)
+        f->needled[f->nneedled++] = nc->ord;
+    return rc;
+}
+
+static enum fusion_err
+cplx_new(struct fusion_match_index *idx, uint32_t *out)
+{
+    enum fusion_err rc;
+
+    rc = grow((void **)&idx->cplx, &idx->cplx_cap, idx->ncplx + 1,
+              sizeof(*idx->cplx));
+    if (rc)
+        return rc;
+    memset(&idx->cplx[idx->ncplx], 0, sizeof(*idx->cplx));
+    *out = (uint32_t)idx->ncplx++;
+    return FUSION_OK;
+}
+
+/* Compiles a pattern that is not SIMPLE into the record ord. */
+static enum fusion_err
+put_complex(struct fusion_match_index *idx, struct put_ctx *pc,
+            struct fusion_pattern *pattern, struct fusion_error *err)
+{
+    struct ind *r = &idx->inds[pc->ord];
+    struct needle_ctx nc = { .idx = idx, .ord = pc->ord };
+    bool scan = pc->shape == FUSION_PATTERN_SCAN || pc->needs_scan;
+    struct fusion_pattern_prog *prog;
+    bool needled = false;
+    uint32_t c;
+    enum fusion_err rc = FUSION_OK;
+
+    if (pc->shape == FUSION_PATTERN_SCAN && !pc->needs_scan)
+        rc = match_needles(pattern, &needled, put_needle, &nc);
+    scan = scan && !needled;
+    if (!rc && scan)
+        rc = scan_register(idx, pattern, pc->ord);
+    if (!rc)
+        rc = cplx_new(idx, &c);
+    if (rc) {
+        fusion_pattern_free(pattern);
+        return fusion_error_set(err, rc, "cannot index pattern: %s",
+                                fusion_strerror(rc));
+    }
+    rc = fusion_pattern_compile(pattern, &prog, err);
+    if (rc)
+        return rc;
+    r = &idx->inds[pc->ord];
+    r->cplx = c;
+    r->kind = IND_COMPLEX;
+    idx->cplx[c].prog = prog;
+    idx->cplx[c].single = fusion_pattern_prog_single(prog);
+    idx->cplx[c].nleaves = fusion_pattern_prog_leaves(prog);
+    idx->cplx[c].scanned = scan;
+    if (scan)
+        idx->scanned++;
+    else
+        idx->complex++;
+    return FUSION_OK;
+}
+
+/*
+ * Public interface.
+ */
+enum fusion_err
+fusion_match_index_new(struct fusion_match_index **out)
+{
+    struct fusion_match_index *idx = fusion_calloc(1, sizeof(*idx));
+
+    assert(out);
+    *out = idx;
+    return idx ? FUSION_OK : FUSION_ERR_NOMEM;
+}
+
+void
+fusion_match_index_free(struct fusion_match_index *idx)
+{
+    if (!idx)
+        return;
+    for (size_t i = 0; i < idx->ncplx; i++)
+        cplx_release(&idx->cplx[i]);
+    for (size_t i = 0; i < idx->nlists; i++)
+        fusion_free(idx->lists[i].items);
+    for (size_t i = 0; i < idx->nfields; i++) {
+        fusion_free(idx->fields[i].type);
+        fusion_free(idx->fields[i].needled);
+    }
+    for (size_t i = 0; i < idx->nscans; i++) {
+        fusion_free(idx->scans[i].type);
+        fusion_free(idx->scans[i].ords);
+    }
+    for (size_t i = 0; i < idx->ntypes; i++)
+        fusion_free(idx->types[i].name);
+    fusion_free(idx->types);
+    fusion_free(idx->scans);
+    for (size_t i = 0; i < idx->nneedles; i++)
+        fusion_free(idx->needles[i].items);
+    fusion_free(idx->needles);
+    fusion_free(idx->texts);
+    fusion_free(idx->grams);
+    fusion_free(idx->cplx);
+    fusion_free(idx->lists);
+    fusion_free(idx->fields);
+    fusion_free(idx->field_slots);
+    fusion_free(idx->keys);
+    fusion_free(idx->ids);
+    fusion_free(idx->inds);
+    fusion_free(idx->seen);
+    fusion_free(idx->cand);
+    fusion_free(idx->pool);
+    fusion_free(idx);
+}
+
+enum fusion_err
+fusion_match_index_put(struct fusion_match_index *idx, const char *id,
+                       int64_t version, const char *pattern, size_t len,
+                       int64_t valid_from, int64_t valid_until,
+                       struct fusion_error *err)
+{
+    uint64_t h = hash_bytes(id, strlen(id), 1);
+    struct id_slot *slot = id_find(idx, id, h);
+    struct put_ctx pc = { .idx = idx };
+    struct fusion_pattern *pat;
+    struct ind *r;
+    enum fusion_err rc;
+
+    assert(idx && id && (pattern || len == 0));
+    if (slot && idx->inds[slot->ord].version > version)
+        return FUSION_OK;
+    if (slot)
+        ind_kill(idx, slot->ord);
+    rc = ind_new(idx, id, h, slot, &pc.ord);
+    if (rc)
+        return fusion_error_set(err, rc, "cannot index indicator '%s': %s", id,
+                                fusion_strerror(rc));
+    r = &idx->inds[pc.ord];
+    r->version = version;
+    r->valid_from = valid_from;
+    r->valid_until = valid_until;
+    rc = fusion_pattern_parse(pattern, len, &pat, err);
+    if (rc)
+        return rc;
+    rc = fusion_pattern_terms(pat, &pc.shape, put_term, &pc);
+    if (rc) {
+        fusion_pattern_free(pat);
+        return fusion_error_set(err, rc, "cannot index pattern: %s",
+                                fusion_strerror(rc));
+    }
+    if (pc.shape == FUSION_PATTERN_SIMPLE && !pc.needs_scan) {
+        fusion_pattern_free(pat);
+        idx->inds[pc.ord].kind = IND_SIMPLE;
+        idx->simple++;
+    } else {
+        rc = put_complex(idx, &pc, pat, err);
+        if (rc)
+            return rc;
+    }
+    idx->live++;
+    return FUSION_OK;
+}
+
+void
+fusion_match_index_remove(struct fusion_match_index *idx, const char *id)
+{
+    uint64_t h = hash_bytes(id, strlen(id), 1);
+    struct id_slot *slot;
+
+    assert(idx && id);
+    slot = id_find(idx, id, h);
+    if (slot)
+        ind_kill(idx, slot->ord);
+}
+
+void
+fusion_match_index_stats(const struct fusion_match_index *idx,
+                         struct fusion_match_stats *out)
+{
+    assert(idx && out);
+    memset(out, 0, sizeof(*out));
+    out->indicators = idx->live;
+    out->simple = idx->simple;
+    out->complex = idx->complex;
+    out->scanned = idx->scanned;
+    out->keys = idx->nkeys_eq;
+    out->prefixes = idx->nprefixes;
+    out->skipped = idx->skipped;
+}
+
+/*
+ * Matching one event.
+ */
+static enum fusion_err
+cand_add(struct fusion_match_index *idx, uint32_t ord)
+{
+    enum fusion_err rc;
+
+    if (idx->seen[ord] == idx->epoch || idx->inds[ord].kind == IND_DEAD)
+        return FUSION_OK;
+    idx->seen[ord] = idx->epoch;
+    if (idx->ncand == idx->cand_cap) {
+        rc = grow((void **)&idx->cand, &idx->cand_cap, idx->ncand + 1,
+                  sizeof(*idx->cand));
+        if (rc)
+            return rc;
+    }
+    idx->cand[idx->ncand++] = ord;
+    return FUSION_OK;
+}
+
+static enum fusion_err
+cand_posting(struct fusion_match_index *idx, const struct key_slot *k)
+{
+    const struct post_list *l;
+    enum fusion_err rc = FUSION_OK;
+
+    if (!(k->post & POST_LIST))
+        return cand_add(idx, k->post);
+    l = &idx->lists[k->post & ~POST_LIST];
+    for (uint32_t i = 0; !rc && i < l->n; i++)
+        rc = cand_add(idx, l->items[i]);
+    return rc;
+}
+
+static enum fusion_err
+cand_prefixes(struct fusion_match_index *idx, const struct field *f,
+              const struct fusion_pattern_term *term)
+{
+    uint32_t num = (uint32_t)(f - idx->fields) * 2 + 1;
+    unsigned char key[17];
+    enum fusion_err rc = FUSION_OK;
+    struct prefix p;
+
+    if (!parse_prefix(term->value, term->value_len, &p))
+        return FUSION_OK;
+    /* a block lies inside every prefix of it no longer than its own */
+    for (unsigned w = 0; !rc && w < 3 && w * 64 <= p.len; w++) {
+        uint64_t bits = f->lens[w];
+
+        while (!rc && bits) {
+            unsigned len = w * 64 + (unsigned)__builtin_ctzll(bits);
+            const struct key_slot *k;
+
+            bits &= bits - 1;
+            if (len > p.len)
+                break;
+            prefix_key(&p, len, key);
+            k = key_find(idx, num, key, sizeof(key), key_hash(num, key, 17));
+            if (k)
+                rc = cand_posting(idx, k);
+        }
+    }
+    return rc;
+}
+
+static bool
+is_ascii(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if ((unsigned char)s[i] >= 0x80 || s[i] == '\0')
+            return false;
+    }
+    return true;
+}
+
+/*
+ * Indicators with a needle in a window of the value. Needles are ASCII
+ * bytes read from the pattern text; a value with other bytes might
+ * compare after a normalisation, so it takes every indicator with
+ * needles at this path instead.
+ */
+static enum fusion_err
+cand_needles(struct fusion_match_index *idx, struct field *f,
+             const struct fusion_pattern_term *term)
+{
+    uint32_t num = (uint32_t)(f - idx->fields);
+    enum fusion_err rc = FUSION_OK;
+
+    if (!is_ascii(term->value, term->value_len)) {
+        for (size_t i = 0; !rc && i < f->nneedled; i++)
+            rc = cand_add(idx, f->needled[i]);
+        return rc;
+    }
+    for (size_t i = 0; !rc && i + MATCH_GRAM <= term->value_len; i++) {
+        uint64_t key = gram_key(num, term->value + i), h = gram_hash(key);
+        const struct needle_list *l;
+        const struct gram_slot *g;
+
+        if (!(idx->gram_bits[(h % GRAM_BITS) / 64] & (1ULL << (h % 64))))
+            continue;
+        g = gram_find(idx, key, h);
+        if (!g)
+            continue;
+        l = &idx->needles[g->list];
+        for (size_t j = 0; !rc && j < l->n; j++) {
+            const struct needle_ref *r = &l->items[j];
+
+            /* the whole needle, placed where its window was found */
+            if (i < r->at || term->value_len - (i - r->at) < r->len ||
+                memcmp(term->value + i - r->at, idx->pool + r->off, r->len) !=
+                    0)
+                continue;
+            rc = cand_add(idx, r->ord);
+        }
+    }
+    return rc;
+}
+
+/* What obs_term needs: the index, and the root's type. */
+struct gather_ctx {
+    struct fusion_match_index *idx;
+    const struct root_type *type;
+};
+
+static enum fusion_err
+obs_term(void *ctx, const struct fusion_pattern_term *term)
+{
+    struct gather_ctx *gc = ctx;
+    struct fusion_match_index *idx = gc->idx;
+    size_t plen = strlen(term->path);
+    enum fusion_err rc = FUSION_OK;
+    struct field *f;
+
+    if (!(gc->type->len_mask & (1ULL << (plen % 64))))
+        return FUSION_OK;
+    f = field_find_hashed(idx, term->type, term->path,
+                          hash_bytes(term->path, plen, gc->type->hash));
+    if (!f)
+        return FUSION_OK;
+    if (f->has_eq) {
+        uint32_t num = (uint32_t)(f - idx->fields) * 2;
+        const struct key_slot *k =
+            key_find(idx, num, term->value, term->value_len,
+                     key_hash(num, term->value, term->value_len));
+
+        if (k)
+            rc = cand_posting(idx, k);
+    }
+    if (!rc && (f->lens[0] | f->lens[1] | f->lens[2]))
+        rc = cand_prefixes(idx, f, term);
+    if (!rc && f->nneedled)
+        rc = cand_needles(idx, f, term);
+    return rc;
+}
+
+/* Adds the scanned indicators of an SCO type, pruning dead ones. */
+static enum fusion_err
+cand_scans(struct fusion_match_index *idx, const char *type)
+{
+    enum fusion_err rc = FUSION_OK;
+
+    for (size_t i = 0; !rc && i < idx->nscans; i++) {
+        struct scan_type *s = &idx->scans[i];
+        size_t n = 0;
+
+        if (strcmp(s->type, type) != 0)
+            continue;
+        for (size_t j = 0; j < s->n; j++) {
+            if (idx->inds[s->ords[j]].kind == IND_DEAD)
+                continue;
+            s->ords[n++] = s->ords[j];
+            if (!rc)
+                rc = cand_add(idx, s->ords[j]);
+        }
+        s->n = n;
+    }
+    return rc;
+}
+
+static enum fusion_err
+gather(struct fusion_match_index *idx, const struct fusion_event *ev)
+{
+    enum fusion_err rc = FUSION_OK;
+
+    if (++idx->epoch == 0) {
+        memset(idx->seen, 0, idx->ninds * sizeof(*idx->seen));
+        idx->epoch = 1;
+    }
+    idx->ncand = 0;
+    for (size_t root = 0; !rc && root < ev->obs.count; root++) {
+        const char *type = fusion_stix_str(ev->obs.objects[root], "type");
+
+        struct gather_ctx gc = { .idx = idx };
+
+        if (!type)
+            continue;
+        gc.type = type_find(idx, type);
+        if (gc.type)
+            rc = fusion_observation_terms(&ev->obs, root, obs_term, &gc);
+        if (!rc && idx->nscans)
+            rc = cand_scans(idx, type);
+    }
+    return rc;
+}
+
+/*
+ * Bounds and times are nanoseconds, saturated past the year 2262; a
+ * saturated valid_until cannot be told from a saturated event time, so
+ * it counts as no bound rather than as one every such event is past.
+ */
+static bool
+is_active(const struct ind *r, int64_t t)
+{
+    return (!r->valid_from || t >= r->valid_from) &&
+           (!r->valid_until || r->valid_until == INT64_MAX ||
+            t < r->valid_until);
+}
+
+/* The observed-data id of an event: the same id is the same observation. */
+static const char *
+event_id(const struct fusion_event *ev)
+{
+    const char *id = fusion_stix_str(ev->observed_data, "id");
+
+    return id ? id : "";
+}
+
+/*
+ * Drops from the ring an earlier reading of the observation ev records
+ * (a line read again), which must not count twice, and the oldest event
+ * when the ring is full.
+ */
+static void
+ring_make_room(struct cplx *c, const struct fusion_event *ev)
+{
+    const char *id = event_id(ev);
+    uint32_t i;
+
+    for (i = 0; i < c->ring_n; i++) {
+        if (strcmp(event_id(c->ring[i]), id) == 0)
+            break;
+    }
+    if (i == c->ring_n && c->ring_n < RING_SIZE)
+        return;
+    if (i == c->ring_n)
+        i = 0;
+    fusion_event_unref(c->ring[i]);
+    memmove(c->ring + i, c->ring + i + 1,
+            (c->ring_n - i - 1) * sizeof(*c->ring));
+    c->ring_n--;
+}
+
+static bool
+any_leaf(const struct cplx *c, const struct fusion_observation *obs)
+{
+    for (size_t leaf = 0; leaf < c->nleaves; leaf++) {
+        if (fusion_pattern_leaf_match(c->prog, leaf, obs))
+            return true;
+    }
+    return false;
+}
+
+/*
+ * A pattern of several observations: the event joins the ring of recent
+ * events that satisfied one of its leaves, and the pattern is evaluated
+ * over the ring with the event required in the match.
+ */
+static int
+match_multi(struct fusion_match_index *idx, uint32_t ord,
+            struct fusion_event *ev, fusion_match_hit_fn fn, void *ctx)
+{
+    struct cplx *c = &idx->cplx[idx->inds[ord].cplx];
+    const struct fusion_observation *obs[RING_SIZE + 1];
+    struct fusion_event *events[RING_SIZE + 1];
+    struct fusion_event *used[FUSION_PATTERN_MAX_USED];
+    struct fusion_pattern_result res;
+    struct fusion_match_hit hit;
+    enum fusion_err rc;
+    size_t n = 0;
+
+    if (!any_leaf(c, &ev->obs))
+        return 0;
+    if (!c->ring) {
+        c->ring = fusion_calloc(RING_SIZE, sizeof(*c->ring));
+        if (!c->ring)
+            return 0;
+    }
+    ring_make_room(c, ev);
+    assert(c->ring_n < RING_SIZE);
+    for (uint32_t i = 0; i < c->ring_n; i++) {
+        events[n] = c->ring[i];
+        obs[n] = &events[n]->obs;
+        n++;
+    }
+    events[n] = ev;
+    obs[n] = &ev->obs;
+    rc = fusion_pattern_eval(c->prog, obs, n + 1, n, &res, NULL);
+    c->ring[c->ring_n++] = fusion_event_ref(ev);
+    if (rc == FUSION_ERR_LIMIT)
+        idx->skipped++;
+    if (rc || !res.matched)
+        return 0;
+    assert(res.nused <= FUSION_PATTERN_MAX_USED);
+    for (size_t i = 0; i < res.nused; i++) {
+        assert(res.used[i] <= n);
+        used[i] = events[res.used[i]];
+    }
+    hit.indicator_id = idx->pool + idx->inds[ord].id_off;
+    hit.version = idx->inds[ord].version;
+    hit.events = used;
+    hit.nevents = res.nused;
+    return fn(ctx, &hit);
+}
+
+/* Decides one candidate; returns fn's value when it was called. */
+static int
+decide(struct fusion_match_index *idx, uint32_t ord, struct fusion_event *ev,
+       fusion_match_hit_fn fn, void *ctx)
+{
+    const struct ind *r = &idx->inds[ord];
+    struct fusion_match_hit hit = {
+        .indicator_id = idx->pool + r->id_off,
+        .version = r->version,
+        .events = &ev,
+        .nevents = 1,
+    };
+    const struct cplx *c;
+
+    if (r->kind == IND_DEAD || !is_active(r, ev->obs.first.ns))
+        return 0;
+    if (r->kind == IND_SIMPLE)
+        return fn(ctx, &hit);
+    c = &idx->cplx[r->cplx];
+    if (!c->single)
+        return match_multi(idx, ord, ev, fn, ctx);
+    if (!fusion_pattern_leaf_match(c->prog, 0, &ev->obs))
+        return 0;
+    return fn(ctx, &hit);
+}
+
+enum fusion_err
+fusion_match_index_match(struct fusion_match_index *idx,
+                         struct fusion_event *ev, fusion_match_hit_fn fn,
+                         void *ctx, struct fusion_error *err)
+{
+    enum fusion_err rc;
+
+    assert(idx && ev && fn);
+    rc = gather(idx, ev);
+    if (rc)
+        return fusion_error_set(err, rc, "cannot match event: %s",
+                                fusion_strerror(rc));
+    for (size_t i = 0; i < idx->ncand; i++) {
+        int stop = decide(idx, idx->cand[i], ev, fn, ctx);
+
+        if (stop)
+            return (enum fusion_err)stop;
+    }
+    return FUSION_OK;
+}
