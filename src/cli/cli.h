@@ -41,6 +41,8 @@ int cmd_token(struct cli *cli, int argc, char **argv);
 int cmd_group(struct cli *cli, int argc, char **argv);
 int cmd_grant(struct cli *cli, int argc, char **argv);
 int cmd_serve(struct cli *cli, int argc, char **argv);
+int cmd_pattern(struct cli *cli, int argc, char **argv);
+int cmd_match(struct cli *cli, int argc, char **argv);
 
 /*
  * Options every command takes, for its getopt_long table, and the

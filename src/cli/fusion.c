@@ -19,6 +19,8 @@ static const struct cli_command commands[] = {
     { "group", cmd_group, "add users to groups, remove them" },
     { "grant", cmd_grant, "grant or revoke access to a collection" },
     { "serve", cmd_serve, "run the TAXII 2.1 server" },
+    { "pattern", cmd_pattern, "check or explain a STIX pattern" },
+    { "match", cmd_match, "match events against the indicators" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

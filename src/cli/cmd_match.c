@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * fusion match: read events as JSON lines, match them against the
+ * store's active indicators, print each hit and keep it as a sighting.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "cli/cli.h"
+#include "match/match.h"
+
+/* Rejected indicators reported one by one; the rest only counted. */
+#define REJECTS_SHOWN 20
+
+struct match_run {
+    struct cli *cli;
+    struct fusion_store *store;
+    struct fusion_match_index *idx;
+    struct fusion_sightings *sightings;
+    enum fusion_event_format format;
+    bool store_sightings;
+    int64_t follow_ns; /* re-read the store's indicators this often */
+    int64_t since;     /* date_added of the last indicator read */
+    int64_t last_follow;
+    int64_t last_flush;
+    const char *file; /* input being read, for messages */
+    uint64_t line;
+    uint64_t events, bad_lines, hits, rejected, stored;
+    int failed;
+};
+
+static void
+match_usage(FILE *f)
+{
+    fputs("usage: fusion match [--format F] [--no-store] [--follow SECS]\n"
+          "                    [FILE|-]...\n"
+          "\n"
+          "Reads events as JSON lines (files, or standard input without FILE\n"
+          "or with -) and matches each against the store's active\n"
+          "indicators (not revoked, inside valid_from..valid_until at the\n"
+          "event's time). Events: STIX observed-data, bare SCOs or bundles,\n"
+          "Suricata EVE JSON (dns, http, tls, fileinfo, flow) and Zeek JSON\n"
+          "logs (conn, dns, http, files, ssl), told apart line by line.\n"
+          "\n"
+          "Each hit is printed on stdout as a JSON line and counted in the\n"
+          "indicator's sighting, which is stored with the events' observed\n"
+          "data (a new version at least every second while events come, and\n"
+          "at the end). A malformed line is reported with its number and\n"
+          "skipped; an indicator whose pattern cannot be used is reported\n"
+          "with its id and left out.\n"
+          "\n"
+          "  --format F      auto (default), stix, suricata or zeek\n"
+          "  --no-store      print hits only, store no sightings\n"
+          "  --follow SECS   take up new, changed and revoked indicators\n"
+          "                  this often while reading (default 5, 0: never)\n"
+          "Exit status 3 when lines were skipped, 0 otherwise.\n",
+          f);
+}
+
+static void
+on_reject(void *ctx, const char *id, const struct fusion_error *err)
+{
+    struct match_run *run = ctx;
+
+    if (run->rejected++ < REJECTS_SHOWN)
+        cli_error("%s: %s (left out)", id, err->message);
+}
+
+/* Brings the index up to date with the store. */
+static bool
+follow_store(struct match_run *run)
+{
+    struct fusion_error err;
+    uint64_t before = run->rejected;
+
+    if (fusion_match_index_follow(run->idx, run->store, &run->since, on_reject,
+                                  run, &err)) {
+        cli_error("reading indicators: %s", err.message);
+        return false;
+    }
+    if (run->rejected > REJECTS_SHOWN && before < run->rejected)
+        cli_error("%llu indicators left out in all",
+                  (unsigned long long)run->rejected);
+    run->last_follow = fusion_time_now_ns();
+    return true;
+}
+
+static bool
+flush_sightings(struct match_run *run)
+{
+    struct fusion_ingest_counts counts = { 0 };
+    struct fusion_error err;
+    size_t pending;
+
+    if (!run->sightings)
+        return true;
+    pending = fusion_sightings_pending(run->sightings);
+    run->last_flush = fusion_time_now_ns();
+    if (pending == 0)
+        return true;
+    if (fusion_sightings_flush(run->sightings, &counts, &err)) {
+        cli_error("storing sightings: %s", err.message);
+        return false;
+    }
+    run->stored += pending;
+    return true;
+}
+
+static int
+on_hit(void *ctx, const struct fusion_match_hit *hit)
+{
+    struct match_run *run = ctx;
+    struct fusion_error err;
+    json_t *rec = NULL;
+
+    run->hits++;
+    if (run->sightings) {
+        if (fusion_sightings_record(run->sightings, hit, &rec, &err)) {
+            cli_error("%s", err.message);
+            return 1;
+        }
+    } else {
+        json_t *refs = json_array();
+
+        for (size_t i = 0; refs && i < hit->nevents; i++)
+            json_array_append(
+                refs, json_object_get(hit->events[i]->observed_data, "id"));
+        rec = json_pack("{s:s, s:o*}", "indicator_id", hit->indicator_id,
+                        "observed_data_refs", refs);
+    }
+    if (!rec)
+        return 1;
+    json_object_set_new(rec, "source",
+                        json_pack("{s:s, s:I}", "file", run->file, "line",
+                                  (json_int_t)run->line));
+    json_dumpf(rec, stdout, JSON_COMPACT);
+    putchar('\n');
+    json_decref(rec);
+    return 0;
+}
+
+static void
+match_line(struct match_run *run, const char *line, size_t len)
+{
+    struct fusion_event *ev = NULL;
+    struct fusion_error err;
+    int64_t now;
+
+    if (fusion_event_read(line, len, run->format, &ev, &err)) {
+        run->bad_lines++;
+        if (err.has_offset)
+            cli_error("%s:%llu: byte %llu: %s (skipped)", run->file,
+                      (unsigned long long)run->line,
+                      (unsigned long long)err.offset + 1, err.message);
+        else
+            cli_error("%s:%llu: %s (skipped)", run->file,
+                      (unsigned long long)run->line, err.message);
+        return;
+    }
+    run->events++;
+    if (fusion_match_index_match(run->idx, ev, on_hit, run, &err)) {
+        cli_error("%s:%llu: %s", run->file, (unsigned long long)run->line,
+                  err.message);
+        run->failed = CLI_FAILURE;
+    }
+    fusion_event_unref(ev);
+
+    now = fusion_time_now_ns();
+    if (run->sightings && now - run->last_flush >= 1000000000 &&
+        !flush_sightings(run))
+        run->failed = CLI_FAILURE;
+    if (run->follow_ns > 0 && now - run->last_follow >= run->follow_ns &&
+        !follow_store(run))
+        run->failed = CLI_FAILURE;
+}
+
+static void
+match_stream(struct match_run *run, FILE *f)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+
+    while (!run->failed && (n = getline(&line, &cap, f)) >= 0) {
+        size_t len = (size_t)n;
+
+        run->line++;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            len--;
+        if (len == 0 || strspn(line, " \t") == len)
+            continue;
+        if (len > FUSION_EVENT_MAX_LINE) {
+            run->bad_lines++;
+            cli_error("%s:%llu: line of %zu bytes, more than %u (skipped)",
+                      run->file, (unsigned long long)run->line, len,
+                      FUSION_EVENT_MAX_LINE);
+            continue;
+        }
+        match_line(run, line, len);
+    }
+    if (ferror(f)) {
+        cli_error("%s: %s", run->file, strerror(errno));
+        run->failed = CLI_FAILURE;
+    }
+    free(line);
+}
+
+static void
+match_path(struct match_run *run, const char *path)
+{
+    FILE *f;
+
+    run->line = 0;
+    if (strcmp(path, "-") == 0) {
+        run->file = "-";
+        match_stream(run, stdin);
+        return;
+    }
+    f = fopen(path, "r");
+    if (!f) {
+        cli_error("cannot open '%s': %s", path, strerror(errno));
+        run->failed = CLI_FAILURE;
+        return;
+    }
+    run->file = path;
+    match_stream(run, f);
+    fclose(f);
+}
+
+static int
+parse_match_options(struct match_run *run, int argc, char **argv)
+{
+    static const struct option options[] = {
+        CLI_COMMON_OPTIONS,
+        { "format", required_argument, NULL, 'f' },
+        { "no-store", no_argument, NULL, 'n' },
+        { "follow", required_argument, NULL, 'F' },
+        { NULL, 0, NULL, 0 },
+    };
+    int64_t secs;
+    int c;
+
+    while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) !=
+           -1) {
+        if (cli_common_option(run->cli, c, optarg))
+            continue;
+        if (c == 'h') {
+            match_usage(stdout);
+            return -1;
+        } else if (c == 'f') {
+            if (!fusion_event_format_parse(optarg, &run->format)) {
+                cli_error("--format: '%s' is not auto, stix, suricata or "
+                          "zeek",
+                          optarg);
+                return CLI_USAGE;
+            }
+        } else if (c == 'n') {
+            run->store_sightings = false;
+        } else if (c == 'F') {
+            if (fusion_parse_int64(optarg, strlen(optarg), &secs) || secs < 0 ||
+                secs > 86400) {
+                cli_error("--follow: '%s' is not a number of seconds from 0 "
+                          "to 86400",
+                          optarg);
+                return CLI_USAGE;
+            }
+            run->follow_ns = secs * 1000000000;
+        } else {
+            match_usage(stderr);
+            return CLI_USAGE;
+        }
+    }
+    return 0;
+}
+
+static void
+print_summary(const struct match_run *run)
+{
+    struct fusion_match_stats st;
+
+    fusion_match_index_stats(run->idx, &st);
+    if (run->cli->json) {
+        fprintf(stderr,
+                "{\"indicators\":%zu,\"rejected\":%llu,\"events\":%llu,"
+                "\"bad_lines\":%llu,\"hits\":%llu,\"sightings_stored\":"
+                "%llu}\n",
+                st.indicators, (unsigned long long)run->rejected,
+                (unsigned long long)run->events,
+                (unsigned long long)run->bad_lines,
+                (unsigned long long)run->hits, (unsigned long long)run->stored);
+        return;
+    }
+    fprintf(stderr,
+            "%llu events matched against %zu indicators: %llu hits, "
+            "%llu sighting versions stored, %llu lines skipped, "
+            "%llu indicators left out\n",
+            (unsigned long long)run->events, st.indicators,
+            (unsigned long long)run->hits, (unsigned long long)run->stored,
+            (unsigned long long)run->bad_lines,
+            (unsigned long long)run->rejected);
+}
+
+int
+cmd_match(struct cli *cli, int argc, char **argv)
+{
+    struct match_run run = {
+        .cli = cli,
+        .store_sightings = true,
+        .follow_ns = 5 * (int64_t)1000000000,
+    };
+    struct fusion_store_source source = { .kind = "match" };
+    struct fusion_error err;
+    int rc;
+
+    rc = parse_match_options(&run, argc, argv);
+    if (rc)
+        return rc < 0 ? CLI_OK : rc;
+    rc = cli_open_store(cli, run.store_sightings ? 0 : FUSION_STORE_READONLY,
+                        &run.store);
+    if (rc)
+        return rc;
+    if (fusion_match_index_new(&run.idx)) {
+        fusion_store_close(run.store);
+        cli_error("out of memory");
+        return CLI_FAILURE;
+    }
+    source.name = optind < argc ? argv[optind] : "-";
+    if (run.store_sightings &&
+        fusion_sightings_new(run.store, &source, &run.sightings, &err)) {
+        cli_error("%s", err.message);
+        run.failed = CLI_FAILURE;
+    }
+    if (!run.failed && follow_store(&run)) {
+        run.last_flush = fusion_time_now_ns();
+        if (optind == argc)
+            match_path(&run, "-");
+        for (int i = optind; i < argc && !run.failed; i++)
+            match_path(&run, argv[i]);
+        if (!flush_sightings(&run))
+            run.failed = CLI_FAILURE;
+        print_summary(&run);
+    } else {
+        run.failed = CLI_FAILURE;
+    }
+    fusion_sightings_free(run.sightings);
+    fusion_match_index_free(run.idx);
+    fusion_store_close(run.store);
+    if (run.failed)
+        return run.failed;
+    return run.bad_lines ? CLI_INVALID : CLI_OK;
+}

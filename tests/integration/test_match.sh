@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# fusion pattern and fusion match as a user meets them: checks and
+# explanations, hits printed and kept as sightings, bad lines and bad
+# patterns reported without stopping the rest, revocations taken up.
+set -uo pipefail
+fusion=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"
+failures=0
+
+check() { # description, expected exit code, command...
+    local what=$1 want=$2
+    shift 2
+    "$@" >out.txt 2>err.txt
+    local got=$?
+    if [ "$got" -ne "$want" ]; then
+        echo "FAIL: $what: exit $got, expected $want"
+        sed 's/^/  | /' err.txt | head -5
+        failures=$((failures + 1))
+    fi
+}
+expect_in() { # description, file, text
+    if ! grep -qF -- "$3" "$2"; then
+        echo "FAIL: $1: '$3' not in $2:"
+        sed 's/^/  | /' "$2" | head -5
+        failures=$((failures + 1))
+    fi
+}
+expect_lines() { # description, file, count
+    local got
+    got=$(grep -c . "$2")
+    if [ "$got" -ne "$3" ]; then
+        echo "FAIL: $1: $got lines in $2, expected $3"
+        sed 's/^/  | /' "$2" | head -8
+        failures=$((failures + 1))
+    fi
+}
+
+# fusion pattern
+check "pattern check valid" 0 "$fusion" pattern check "[ipv4-addr:value = '198.51.100.1']"
+expect_in "pattern check valid" out.txt "valid: [ipv4-addr:value = '198.51.100.1']"
+check "pattern check syntax" 3 "$fusion" pattern check "[file:name = 'a' AND]"
+expect_in "pattern check syntax" err.txt "at byte 20"
+expect_in "pattern check syntax" err.txt "^"
+check "pattern check semantic" 3 "$fusion" pattern check "[file:hashes.MD5 = 'abc']"
+expect_in "pattern check semantic" err.txt "hash"
+check "pattern check json" 3 "$fusion" --json pattern check "[x:y = ]"
+expect_in "pattern check json" out.txt '"valid":false'
+check "pattern check stdin" 0 "$fusion" pattern check - <<<"[domain-name:value = 'example.com']"
+check "pattern check 2.0" 0 "$fusion" pattern check --stix20 \
+    "[file:name = 'a'] START '2016-01-01T00:00:00Z' STOP '2017-01-01T00:00:00Z'"
+expect_in "pattern check 2.0" out.txt "START t'2016-01-01T00:00:00Z'"
+check "pattern explain" 0 "$fusion" pattern explain \
+    "([file:name = 'a'] FOLLOWEDBY [url:value = 'http://x.example/']) WITHIN 60 SECONDS"
+expect_in "pattern explain" out.txt "FOLLOWEDBY  WITHIN 60 SECONDS"
+expect_in "pattern explain" out.txt "[ ] observation 1"
+expect_in "pattern explain" out.txt "url:value = 'http://x.example/'"
+check "pattern explain json" 0 "$fusion" --json pattern explain "[file:size > 5]"
+expect_in "pattern explain json" out.txt '"operator":">"'
+check "pattern unknown" 2 "$fusion" pattern frob "[a:b = 1]"
+
+# indicators: simple, two observations, a regex that cannot compile
+ind() { # id digit, pattern (JSON-escaped), extra members
+    printf '{"type":"indicator","spec_version":"2.1","id":"indicator--0000000%s-1111-4111-8111-111111111111","created":"2020-01-01T00:00:00.000Z","modified":"2020-01-01T00:00:00.000Z","pattern":"%s","pattern_type":"stix","valid_from":"2020-01-01T00:00:00Z"%s}\n' "$1" "$2" "${3:-}"
+}
+export FUSION_DB=$tmp/t.db
+check "init" 0 "$fusion" init --no-tls
+{
+    ind 1 "[ipv4-addr:value = '198.51.100.1']"
+    ind 2 "[domain-name:value = 'evil.example']"
+    ind 3 "[domain-name:value = 'first.example'] FOLLOWEDBY [url:value = 'http://second.example/x']"
+    ind 4 "[file:name MATCHES '(unclosed']"
+    ind 5 "[ipv4-addr:value = '203.0.113.9']" ',"valid_until":"2021-01-01T00:00:00Z"'
+} >ind.jsonl
+check "ingest indicators" 0 "$fusion" ingest ind.jsonl
+
+cat >events.jsonl <<'EOF'
+{"ts":1709287200.5,"uid":"C1","id.orig_h":"10.0.0.5","id.orig_p":50000,"id.resp_h":"198.51.100.1","id.resp_p":443,"proto":"tcp"}
+{"timestamp":"2024-03-01T10:00:01.000000+0000","event_type":"dns","src_ip":"10.0.0.5","src_port":53000,"dest_ip":"10.0.0.1","dest_port":53,"proto":"UDP","dns":{"type":"query","rrname":"evil.example","rrtype":"A"}}
+{this is not json
+{"type":"domain-name","spec_version":"2.1","id":"domain-name--2f3c1b6a-0d9e-5e4f-9a41-4c2b1f0e8d7a","value":"unrelated.example"}
+{"timestamp":"2024-03-01T10:00:02.000000+0000","event_type":"dns","src_ip":"10.0.0.5","src_port":53001,"dest_ip":"10.0.0.1","dest_port":53,"proto":"UDP","dns":{"type":"query","rrname":"first.example","rrtype":"A"}}
+{"timestamp":"2024-03-01T10:00:03.000000+0000","event_type":"http","src_ip":"10.0.0.5","src_port":50001,"dest_ip":"192.0.2.80","dest_port":80,"proto":"TCP","http":{"hostname":"second.example","url":"/x","http_method":"GET"}}
+{"ts":1709287204.0,"uid":"C2","id.orig_h":"10.0.0.5","id.orig_p":50002,"id.resp_h":"203.0.113.9","id.resp_p":443,"proto":"tcp"}
+EOF
+check "match" 3 "$fusion" match events.jsonl
+expect_lines "match hits" out.txt 3
+expect_in "match hit simple" out.txt '"indicator_id":"indicator--00000001-1111-4111-8111-111111111111"'
+expect_in "match hit suricata" out.txt '"indicator_id":"indicator--00000002-1111-4111-8111-111111111111"'
+expect_in "match hit followedby" out.txt '"indicator_id":"indicator--00000003-1111-4111-8111-111111111111"'
+expect_in "match hit line" out.txt '"line":6'
+expect_in "match bad line" err.txt "events.jsonl:3: byte"
+expect_in "match bad pattern" err.txt "indicator--00000004-1111-4111-8111-111111111111"
+expect_in "match summary" err.txt "6 events"
+if grep -q 'indicator--00000005' out.txt; then
+    echo "FAIL: an expired indicator fired"
+    failures=$((failures + 1))
+fi
+
+# the sightings are stored, and a second run counts on
+check "sightings stored" 0 "$fusion" --json search --type sighting
+expect_lines "sightings stored" out.txt 3
+check "match again" 3 "$fusion" match events.jsonl
+expect_in "count grows" out.txt '"count":2'
+check "sighting versions" 0 "$fusion" search --type sighting --all-versions --json
+expect_lines "sighting versions" out.txt 6
+check "observed data stored" 0 "$fusion" --json search --type observed-data
+[ "$(grep -c . out.txt)" -ge 4 ] ||
+    { echo "FAIL: observed-data of the hits not stored"; failures=$((failures + 1)); }
+
+# --no-store writes nothing
+before=$("$fusion" --json stats)
+check "no-store" 3 "$fusion" match --no-store events.jsonl
+expect_lines "no-store hits" out.txt 3
+[ "$("$fusion" --json stats)" = "$before" ] ||
+    { echo "FAIL: --no-store changed the store"; failures=$((failures + 1)); }
+
+# a revocation is taken up: the revoked indicator no longer fires
+printf '{"type":"indicator","spec_version":"2.1","id":"indicator--00000001-1111-4111-8111-111111111111","created":"2020-01-01T00:00:00.000Z","modified":"2020-02-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '"'"'198.51.100.1'"'"']","pattern_type":"stix","valid_from":"2020-01-01T00:00:00Z","revoked":true}\n' >rev.jsonl
+check "ingest revocation" 0 "$fusion" ingest rev.jsonl
+check "match after revocation" 0 "$fusion" match --no-store --format zeek <(head -1 events.jsonl)
+expect_lines "revoked does not fire" out.txt 0
+check "match format mismatch" 3 "$fusion" match --no-store --format suricata <(head -1 events.jsonl)
+check "match bad format" 2 "$fusion" match --format frob events.jsonl
+check "match missing file" 1 "$fusion" match --no-store nosuch.jsonl
+
+[ "$failures" -eq 0 ] || { echo "$failures failures"; exit 1; }
+echo "all match checks passed"
