@@ -172,7 +172,8 @@ set_path(struct synth *s, json_t *obj, const struct fusion_pattern_step *st,
         if (st[1].index < 0 || st[1].index > 64)
             return false;
         while (json_array_size(cur) <= (size_t)st[1].index)
-            json_array_append_new(cur, n == 2 ? json_string("") : json_object());
+            json_array_append_new(cur,
+                                  n == 2 ? json_string("") : json_object());
         if (n == 2)
             return json_array_set(cur, (size_t)st[1].index, value) == 0;
         next = json_array_get(cur, (size_t)st[1].index);
@@ -208,10 +209,9 @@ synth_cmp(struct synth *s, const struct fusion_pattern_cmp *c)
         return;
     }
     if (!json_object_get(root, "type"))
-        json_object_set_new(root, "type",
-                            json_stringn(p->type, p->type_len));
-    else if (strncmp(json_string_value(json_object_get(root, "type")),
-                     p->type, p->type_len) != 0)
+        json_object_set_new(root, "type", json_stringn(p->type, p->type_len));
+    else if (strncmp(json_string_value(json_object_get(root, "type")), p->type,
+                     p->type_len) != 0)
         s->impossible = true;
     if (c->op == FUSION_PATTERN_OP_GT || c->op == FUSION_PATTERN_OP_LT)
         bump = c->op == FUSION_PATTERN_OP_GT ? 1 : -1;
@@ -225,8 +225,7 @@ synth_cmp(struct synth *s, const struct fusion_pattern_cmp *c)
 
         for (size_t i = 0; i < lit->u.str.len && j + 1 < sizeof(like); i++) {
             if (lit->u.str.ptr[i] != '%')
-                like[j++] = lit->u.str.ptr[i] == '_' ? 'a'
-                                                      : lit->u.str.ptr[i];
+                like[j++] = lit->u.str.ptr[i] == '_' ? 'a' : lit->u.str.ptr[i];
         }
         v = json_stringn(like, j);
     } else {
@@ -272,7 +271,8 @@ type_refs(json_t *objects)
     const char *name;
     json_t *o;
 
-    json_object_foreach(objects, name, o) {
+    json_object_foreach(objects, name, o)
+    {
         const char *v = json_string_value(json_object_get(o, "value"));
         const char *type = "x-synthetic";
 
@@ -311,13 +311,12 @@ event_line(const struct fusion_pattern_cexpr *leaf, const char *ts,
         return NULL;
     }
     type_refs(s.objects);
-    snprintf(id, sizeof(id),
-             "observed-data--00000000-0000-4000-8000-%012u", serial);
+    snprintf(id, sizeof(id), "observed-data--00000000-0000-4000-8000-%012u",
+             serial);
     od = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:o}", "type",
-                   "observed-data", "spec_version", "2.1", "id", id,
-                   "created", ts, "modified", ts, "first_observed", ts,
-                   "last_observed", ts, "number_observed", 1, "objects",
-                   s.objects);
+                   "observed-data", "spec_version", "2.1", "id", id, "created",
+                   ts, "modified", ts, "first_observed", ts, "last_observed",
+                   ts, "number_observed", 1, "objects", s.objects);
     text = json_dumps(od, JSON_COMPACT);
     json_decref(od);
     return text;
@@ -400,8 +399,7 @@ collect(void *ctx, const struct fusion_store_row *row)
         assert_non_null(all->items);
         it = &all->items[all->count++];
         it->id = strdup(row->id);
-        it->pattern =
-            strdup(json_string_value(json_object_get(o, "pattern")));
+        it->pattern = strdup(json_string_value(json_object_get(o, "pattern")));
         it->valid_from =
             strdup(json_string_value(json_object_get(o, "valid_from")));
     }
@@ -452,22 +450,20 @@ test_corpus_indicators_fire_on_their_values(void **state)
     (void)state;
     fx = fixture_open();
     assert_non_null(fx);
-    for (size_t i = 0; i < sizeof(corpus_dirs) / sizeof(corpus_dirs[0]);
-         i++) {
+    for (size_t i = 0; i < sizeof(corpus_dirs) / sizeof(corpus_dirs[0]); i++) {
         char dir[1200];
 
         snprintf(dir, sizeof(dir), "%s/%s", corpus, corpus_dirs[i]);
         ingest_tree(fx->store, dir, &files);
     }
-    assert_int_equal(fusion_store_search(fx->store, &q, collect, &all, NULL,
-                                         &err),
-                     FUSION_OK);
+    assert_int_equal(
+        fusion_store_search(fx->store, &q, collect, &all, NULL, &err),
+        FUSION_OK);
     assert_true(all.count > 1000);
     assert_int_equal(fusion_match_index_new(&idx), FUSION_OK);
-    assert_int_equal(
-        fusion_match_index_follow(idx, fx->store, &since, on_reject, NULL,
-                                  &err),
-        FUSION_OK);
+    assert_int_equal(fusion_match_index_follow(idx, fx->store, &since,
+                                               on_reject, NULL, &err),
+                     FUSION_OK);
     fusion_match_index_stats(idx, &st);
 
     for (size_t i = 0; i < all.count; i++) {
@@ -482,8 +478,7 @@ test_corpus_indicators_fire_on_their_values(void **state)
         const char *ts;
         bool ok = true;
 
-        if (fusion_pattern_parse(it->pattern, strlen(it->pattern), &p,
-                                 &err)) {
+        if (fusion_pattern_parse(it->pattern, strlen(it->pattern), &p, &err)) {
             bad++;
             continue;
         }
@@ -493,9 +488,8 @@ test_corpus_indicators_fire_on_their_values(void **state)
             ts = it->valid_from;
         for (size_t l = 0; ok && l < nleaves; l++) {
             for (int64_t k = 0; ok && k < needs[l]; k++) {
-                char *line = nlines < 256 ? event_line(leaves[l], ts,
-                                                       ++serial)
-                                          : NULL;
+                char *line =
+                    nlines < 256 ? event_line(leaves[l], ts, ++serial) : NULL;
 
                 ok = line != NULL;
                 if (ok)
@@ -547,8 +541,7 @@ test_corpus_indicators_fire_on_their_values(void **state)
                               : "");
         feed(idx, line, &f);
         if (f.hits)
-            fail_msg("an unrelated event hit %u indicators: %s", f.hits,
-                     line);
+            fail_msg("an unrelated event hit %u indicators: %s", f.hits, line);
     }
     for (unsigned i = 0; i < 100; i++) {
         char line[600];
@@ -567,15 +560,13 @@ test_corpus_indicators_fire_on_their_values(void **state)
                  i, i, i * 7919u + 1, i * 104729u + 3);
         feed(idx, line, &f);
         if (f.hits)
-            fail_msg("an unrelated file hit %u indicators: %s", f.hits,
-                     line);
+            fail_msg("an unrelated file hit %u indicators: %s", f.hits, line);
     }
     print_message("%u corpus files; %zu indicators in the store, %zu in "
                   "the index, %u left out by the index (%u do not parse); "
                   "%u fired on events made from their values; %u could "
                   "not be made into events (MATCHES, NOT, !=)\n",
-                  files, all.count, st.indicators, rejected, bad, made,
-                  unmade);
+                  files, all.count, st.indicators, rejected, bad, made, unmade);
     assert_true(made > 1900);
     assert_int_equal(st.indicators + rejected, all.count);
 
