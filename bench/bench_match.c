@@ -29,6 +29,13 @@ now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* n per second, or 0 when nothing was timed. */
+static double
+rate(double n, double secs)
+{
+    return secs > 0 ? n / secs : 0;
+}
+
 static long
 peak_rss_kb(void)
 {
@@ -193,7 +200,7 @@ build_direct(size_t nsimple, size_t ncomplex)
     printf("index build: %zu simple + %zu complex indicators in %.2f s "
            "(%.0f indicators/s)\n",
            nsimple, ncomplex, t1 - t0,
-           (double)(nsimple + ncomplex) / (t1 - t0));
+           rate((double)(nsimple + ncomplex), t1 - t0));
     print_stats("index", idx);
     return idx;
 }
@@ -234,7 +241,10 @@ store_one(struct fusion_store *store, size_t i, const char *pattern)
     json_decref(obj);
 }
 
-/* Loads n indicators (the same mix) into a new store, then follows it. */
+/*
+ * Loads n indicators (the same mix, up to millions: one transaction per
+ * 100,000) into a new store, then builds an index by following it.
+ */
 static void
 build_through_store(size_t n, size_t ncomplex)
 {
@@ -256,17 +266,20 @@ build_through_store(size_t n, size_t ncomplex)
         exit(1);
     }
     t0 = now_s();
-    if (fusion_store_begin(store, &src, &err))
-        exit(1);
     for (size_t i = 0; i < n; i++) {
+        if (i % 100000 == 0 && fusion_store_begin(store, &src, &err))
+            exit(1);
         if (i < nc)
             complex_pattern(pattern, sizeof(pattern), i);
         else
             simple_pattern(pattern, sizeof(pattern), i);
         store_one(store, i, pattern);
+        if ((i % 100000 == 99999 || i + 1 == n) &&
+            fusion_store_commit(store, &err)) {
+            fprintf(stderr, "bench_match: store: %s\n", err.message);
+            exit(1);
+        }
     }
-    if (fusion_store_commit(store, &err))
-        exit(1);
     t1 = now_s();
     if (fusion_match_index_new(&idx) ||
         fusion_match_index_follow(idx, store, &since, NULL, NULL, &err)) {
@@ -276,7 +289,7 @@ build_through_store(size_t n, size_t ncomplex)
     t2 = now_s();
     printf("store load: %zu indicators stored in %.2f s; index built from "
            "the store in %.2f s (%.0f indicators/s)\n",
-           n, t1 - t0, t2 - t1, (double)n / (t2 - t1));
+           n, t1 - t0, t2 - t1, rate((double)n, t2 - t1));
     print_stats("index from store", idx);
     fusion_match_index_free(idx);
     fusion_store_close(store);
@@ -414,8 +427,8 @@ match_kind(struct fusion_match_index *idx, struct fusion_event **pool,
     printf("match only, %s: %zu events in %.2f s: %.0f events/s, %.2f hits "
            "per event\n",
            suricata ? "Suricata events (3 to 5 SCOs each)" : "single SCO lines",
-           done, t1 - t0, (double)done / (t1 - t0),
-           (double)c.hits / (double)done);
+           done, t1 - t0, rate((double)done, t1 - t0),
+           done ? (double)c.hits / (double)done : 0);
 }
 
 static void
@@ -449,8 +462,8 @@ run_events(struct fusion_match_index *idx, size_t nsimple, size_t nevents,
     t1 = now_s();
     printf("match only, all: %zu events in %.2f s: %.0f events/s, %zu hits "
            "(%.2f per event)\n",
-           nevents, t1 - t0, (double)nevents / (t1 - t0), c.hits,
-           (double)c.hits / (double)nevents);
+           nevents, t1 - t0, rate((double)nevents, t1 - t0), c.hits,
+           nevents ? (double)c.hits / (double)nevents : 0);
 
     match_kind(idx, pool, nevents, false);
     match_kind(idx, pool, nevents, true);
@@ -470,7 +483,7 @@ run_events(struct fusion_match_index *idx, size_t nsimple, size_t nevents,
     }
     t1 = now_s();
     printf("read and match: %zu lines in %.2f s: %.0f events/s, %zu hits\n",
-           ne2e, t1 - t0, (double)ne2e / (t1 - t0), c.hits);
+           ne2e, t1 - t0, rate((double)ne2e, t1 - t0), c.hits);
     for (size_t k = 0; k < POOL; k++)
         fusion_event_unref(pool[k]);
 }

@@ -125,9 +125,15 @@ on_hit(void *ctx, const struct fusion_match_hit *hit)
     } else {
         json_t *refs = json_array();
 
-        for (size_t i = 0; refs && i < hit->nevents; i++)
+        for (size_t i = 0; refs && i < hit->nevents; i++) {
+            if (fusion_event_materialize(hit->events[i], &err)) {
+                cli_error("%s", err.message);
+                json_decref(refs);
+                return 1;
+            }
             json_array_append(
                 refs, json_object_get(hit->events[i]->observed_data, "id"));
+        }
         rec = json_pack("{s:s, s:o*}", "indicator_id", hit->indicator_id,
                         "observed_data_refs", refs);
     }

@@ -29,12 +29,22 @@ enum fusion_event_format {
 #define FUSION_EVENT_MAX_LINE (1u << 20)
 
 /*
- * One event read from one line. obs is its observation (the SCOs of
- * observed_data). observed_data is a STIX 2.1 observed-data object: the
- * one read, or for other formats one made from the event, with SCOs of
- * deterministic ids in scos and an id derived from the line's content,
- * so the same line read twice gives the same objects. Events are
- * reference counted; the index keeps those it may still need.
+ * One event read from one line. obs is its observation: the SCOs read or
+ * made from the line, with the names their _ref and _refs properties
+ * use in obs.refs. What records the event for STIX is made only when
+ * fusion_event_materialize is called, since matching does not need it:
+ * observed_data, a STIX 2.1 observed-data object (the one read, or for
+ * other formats one made from the event, with an id derived from the
+ * line's content), and scos, the SCOs obs refers to, all with ids
+ * (deterministic ones for SCOs made or read without one). Both are NULL
+ * until then. The same line read twice gives the same objects. Until an
+ * event is materialized, the SCOs made from Suricata and Zeek lines
+ * have no id or spec_version and refer to each other by local names
+ * (starting with '@'), and a bare STIX SCO read without an id has none
+ * (its obs.refs entry is NULL); materializing gives them their ids and
+ * rewrites those references, so obs stays one observation. Events are
+ * reference counted; the index keeps those it may still need. An event
+ * is used by one thread at a time.
  */
 struct fusion_event {
     struct fusion_observation obs;
@@ -46,8 +56,14 @@ struct fusion_event {
     /* the readers' own storage behind obs */
     const json_t **obs_objects;
     const char **obs_refs;
+    json_t *held;    /* the SCOs of obs */
+    json_t *od_read; /* the observed-data of a STIX line, or NULL */
+    char *line;      /* the line, when no observed-data was read */
+    size_t line_len;
+    uint64_t line_hash;
+    size_t named; /* SCOs given their ids so far */
+    int pending;  /* what materializing still has to do */
 };
-
 /*
  * Reads one line (without its newline) in format fmt. On success *out
  * holds a new event (one reference). A line that is not JSON, not an
@@ -69,6 +85,15 @@ FUSION_NODISCARD enum fusion_err fusion_event_read(const char *line, size_t len,
                                                    enum fusion_event_format fmt,
                                                    struct fusion_event **out,
                                                    struct fusion_error *err);
+
+/*
+ * Makes ev's observed_data and scos (see struct fusion_event), giving its
+ * SCOs their ids; nothing when they are made already. FUSION_ERR_NOMEM
+ * when memory runs out, with the message in err; calling again later
+ * carries on.
+ */
+FUSION_NODISCARD enum fusion_err
+fusion_event_materialize(struct fusion_event *ev, struct fusion_error *err);
 
 struct fusion_event *fusion_event_ref(struct fusion_event *ev);
 void fusion_event_unref(struct fusion_event *ev);
@@ -133,7 +158,8 @@ void fusion_match_index_stats(const struct fusion_match_index *idx,
 /*
  * One hit: an indicator matched. events are the events of the match in
  * the order of the observations used; the event being matched is among
- * them.
+ * them. A callback that needs their observed_data or scos calls
+ * fusion_event_materialize first.
  */
 struct fusion_match_hit {
     const char *indicator_id;
@@ -155,8 +181,12 @@ typedef int (*fusion_match_hit_fn)(void *ctx,
  * with the observed-data id of one kept replaces it, as the same
  * observation). A pattern whose evaluation exceeds its work bound is
  * skipped for this event, counted in the stats, and never stops the
- * others. Returns fn's nonzero value when fn stops the matching. One
- * thread at a time matches with an index, which it changes.
+ * others. Returns fn's nonzero value when fn stops the matching. While
+ * some indicator put compares ids, spec_version or the text of _ref and
+ * _refs properties (fusion_pattern_reads_ids), each event is
+ * materialized before it is matched, so that it offers the names its
+ * stored objects have. One thread at a time matches with an index,
+ * which it changes.
  */
 FUSION_NODISCARD enum fusion_err
 fusion_match_index_match(struct fusion_match_index *idx,
@@ -188,10 +218,10 @@ fusion_sightings_new(struct fusion_store *store,
 void fusion_sightings_free(struct fusion_sightings *sightings);
 
 /*
- * Records a hit. *record_out (when not NULL) receives a new JSON object
- * describing it for output: indicator_id, sighting_id, count,
- * first_seen, last_seen as of this hit, and the observed_data_refs of
- * its events.
+ * Records a hit, materializing its events. *record_out (when not NULL)
+ * receives a new JSON object describing it for output: indicator_id,
+ * sighting_id, count, first_seen, last_seen as of this hit, and the
+ * observed_data_refs of its events.
  */
 FUSION_NODISCARD enum fusion_err
 fusion_sightings_record(struct fusion_sightings *sightings,

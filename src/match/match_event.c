@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Event readers: one line of STIX, Suricata EVE JSON or Zeek JSON becomes
- * one observation, with a STIX 2.1 observed-data object that records it.
+ * one observation; the STIX 2.1 observed-data object that records it,
+ * and the ids of the SCOs made for it, are made when first asked for.
  */
 #include "match/match.h"
 
@@ -9,11 +10,26 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "match/match_int.h"
+
 /* UUIDv5 namespace of the observed-data ids made from event lines. */
 #define EVENT_NAMESPACE FUSION_MATCH_NAMESPACE
 
 /* Most SCOs one event line may yield. */
 #define EVENT_MAX_SCOS 4096
+
+/*
+ * Bytes of the local name of an SCO made by a reader ("@" and up to four
+ * digits, EVENT_MAX_SCOS being 4096), with its NUL.
+ */
+#define LOCAL_NAME_MAX 8
+
+/* What fusion_event_materialize still has to do for an event. */
+enum event_pending {
+    EVENT_READY, /* SCOs have their ids: only the observed-data is missing */
+    EVENT_LOCAL, /* SCOs made by a reader, refs by local name, no ids */
+    EVENT_BARE,  /* one SCO read without an id, nothing refers to it */
+};
 
 /* SCOs of an event while it is built, in the order they were added. */
 struct builder {
@@ -28,8 +44,10 @@ event_free(struct fusion_event *ev)
         return;
     json_decref(ev->observed_data);
     json_decref(ev->scos);
+    json_decref(ev->held);
+    json_decref(ev->od_read);
     fusion_free(ev->obs_objects);
-    fusion_free(ev->obs_refs);
+    fusion_free(ev->line);
     fusion_free(ev);
 }
 
@@ -119,18 +137,25 @@ parse_time_json(const json_t *v, struct fusion_ts *out)
     return FUSION_ERR_INVALID;
 }
 
+/*
+ * Keys set here are static ASCII, and string values either come from
+ * the line (which jansson has checked is UTF-8) or are made of such
+ * text, so the UTF-8 checks of json_string and json_object_set are left
+ * out.
+ */
 static enum fusion_err
 set_new(json_t *obj, const char *key, json_t *value)
 {
     if (!value)
         return FUSION_ERR_NOMEM;
-    return json_object_set_new(obj, key, value) ? FUSION_ERR_NOMEM : FUSION_OK;
+    return json_object_set_new_nocheck(obj, key, value) ? FUSION_ERR_NOMEM
+                                                        : FUSION_OK;
 }
 
 static enum fusion_err
 set_str(json_t *obj, const char *key, const char *value)
 {
-    return set_new(obj, key, json_string(value));
+    return set_new(obj, key, json_string_nocheck(value));
 }
 
 /*
@@ -168,12 +193,11 @@ assign_id(json_t *sco)
 }
 
 /*
- * Adds an SCO (taken) with its id and returns that id (borrowed from the
- * SCO kept), or NULL on failure. An SCO equal to one added already is
- * not added twice: the first one's id is returned.
+ * Adds a STIX SCO (taken) with its id at once. An SCO equal to one added
+ * already is not added twice. NULL on failure.
  */
 static const char *
-add_sco(struct builder *b, json_t *sco)
+add_sco_with_id(struct builder *b, json_t *sco)
 {
     const char *id;
     size_t i;
@@ -196,26 +220,108 @@ add_sco(struct builder *b, json_t *sco)
     return id;
 }
 
+/*
+ * The local name of SCO number i of a reader's event: what its _ref and
+ * _refs properties hold until the event is materialized and they become
+ * ids. A name starts with '@', which no STIX id does.
+ */
+static void
+local_name(size_t i, char out[LOCAL_NAME_MAX])
+{
+    size_t n = i >= 1000 ? 4 : i >= 100 ? 3 : i >= 10 ? 2 : 1;
+
+    assert(i < EVENT_MAX_SCOS);
+    out[0] = '@';
+    out[n + 1] = '\0';
+    for (; n > 0; n--) {
+        out[n] = (char)('0' + i % 10);
+        i /= 10;
+    }
+}
+
+static json_t *
+local_ref(size_t i)
+{
+    char name[LOCAL_NAME_MAX];
+
+    local_name(i, name);
+    return json_string_nocheck(name);
+}
+
+/*
+ * The readers' SCOs whose id depends on their value alone (STIX 2.1
+ * section 2.9 lists value as their only contributing property): two of
+ * one type and value would get one id.
+ */
+static bool
+is_value_type(const char *type)
+{
+    return strcmp(type, "ipv4-addr") == 0 || strcmp(type, "ipv6-addr") == 0 ||
+           strcmp(type, "domain-name") == 0 || strcmp(type, "url") == 0;
+}
+
+/*
+ * Adds an SCO made by a reader (taken) and returns its number, or -1 on
+ * failure. Ids come later; an SCO that would get the id of one added
+ * already (same type and value) is not added again, and the number of
+ * the first is returned, as the ids would decide. Other SCOs come at
+ * most once per event.
+ */
+static long
+add_sco(struct builder *b, json_t *sco)
+{
+    const char *type = fusion_stix_str(sco, "type");
+    const json_t *value = json_object_get(sco, "value");
+    size_t n = json_array_size(b->scos);
+
+    if (!sco)
+        return -1;
+    assert(type);
+    if (json_is_string(value) && is_value_type(type)) {
+        for (size_t i = 0; i < n; i++) {
+            const json_t *have = json_array_get(b->scos, i);
+            const json_t *hv = json_object_get(have, "value");
+
+            if (json_is_string(hv) &&
+                json_string_length(hv) == json_string_length(value) &&
+                strcmp(json_string_value(hv), json_string_value(value)) == 0 &&
+                strcmp(fusion_stix_str(have, "type"), type) == 0) {
+                json_decref(sco);
+                return (long)i;
+            }
+        }
+    }
+    if (n >= EVENT_MAX_SCOS || json_array_append_new(b->scos, sco))
+        return -1;
+    return (long)n;
+}
+
 static json_t *
 new_sco(const char *type)
 {
-    return json_pack("{ss}", "type", type);
+    json_t *sco = json_object();
+
+    if (sco && set_str(sco, "type", type)) {
+        json_decref(sco);
+        return NULL;
+    }
+    return sco;
 }
 
 /* An SCO with one string property, e.g. domain-name value. */
-static const char *
+static long
 add_value_sco(struct builder *b, const char *type, const char *value)
 {
     json_t *sco = new_sco(type);
 
     if (sco && set_str(sco, "value", value)) {
         json_decref(sco);
-        return NULL;
+        return -1;
     }
     return add_sco(b, sco);
 }
 
-static const char *
+static long
 add_ip(struct builder *b, const char *addr)
 {
     return add_value_sco(b, strchr(addr, ':') ? "ipv6-addr" : "ipv4-addr",
@@ -308,7 +414,7 @@ put_protocols(json_t *nt, const struct endpoints *ep)
 static enum fusion_err
 add_traffic(struct builder *b, const struct endpoints *ep, json_t *ext)
 {
-    const char *src = NULL, *dst = NULL;
+    long src = -1, dst = -1;
     json_t *nt;
     enum fusion_err rc;
 
@@ -316,7 +422,7 @@ add_traffic(struct builder *b, const struct endpoints *ep, json_t *ext)
         src = add_ip(b, ep->src_ip);
     if (ep->dst_ip && is_ip_text(ep->dst_ip))
         dst = add_ip(b, ep->dst_ip);
-    if (!src && !dst) {
+    if (src < 0 && dst < 0) {
         json_decref(ext);
         return FUSION_OK;
     }
@@ -325,9 +431,9 @@ add_traffic(struct builder *b, const struct endpoints *ep, json_t *ext)
         json_decref(ext);
         return FUSION_ERR_NOMEM;
     }
-    rc = src ? set_str(nt, "src_ref", src) : FUSION_OK;
-    if (!rc && dst)
-        rc = set_str(nt, "dst_ref", dst);
+    rc = src >= 0 ? set_new(nt, "src_ref", local_ref((size_t)src)) : FUSION_OK;
+    if (!rc && dst >= 0)
+        rc = set_new(nt, "dst_ref", local_ref((size_t)dst));
     if (!rc)
         rc = put_port(nt, "src_port", ep->src_port);
     if (!rc)
@@ -343,7 +449,7 @@ add_traffic(struct builder *b, const struct endpoints *ep, json_t *ext)
         json_decref(nt);
         return rc;
     }
-    return add_sco(b, nt) ? FUSION_OK : FUSION_ERR_NOMEM;
+    return add_sco(b, nt) >= 0 ? FUSION_OK : FUSION_ERR_NOMEM;
 }
 
 /* domain-name resolving to the addresses among answers (strings). */
@@ -358,14 +464,15 @@ add_domain(struct builder *b, const char *name, const char *const *answers,
         return FUSION_ERR_NOMEM;
     rc = set_str(dn, "value", name);
     for (size_t i = 0; !rc && i < nanswers; i++) {
-        const char *id;
+        long ip;
 
         if (!is_ip_text(answers[i]))
             continue;
-        id = add_ip(b, answers[i]);
-        if (!refs && id)
+        ip = add_ip(b, answers[i]);
+        if (!refs && ip >= 0)
             refs = json_array();
-        if (!id || !refs || json_array_append_new(refs, json_string(id)))
+        if (ip < 0 || !refs ||
+            json_array_append_new(refs, local_ref((size_t)ip)))
             rc = FUSION_ERR_NOMEM;
     }
     if (!rc && refs) {
@@ -377,7 +484,7 @@ add_domain(struct builder *b, const char *name, const char *const *answers,
         json_decref(dn);
         return rc;
     }
-    return add_sco(b, dn) ? FUSION_OK : FUSION_ERR_NOMEM;
+    return add_sco(b, dn) >= 0 ? FUSION_OK : FUSION_ERR_NOMEM;
 }
 
 /* url SCO: the URL as sent, or http://host followed by the path. */
@@ -397,7 +504,7 @@ add_url(struct builder *b, const char *host, const char *path)
                                path[0] == '/' ? "" : "/", path);
     else
         rc = FUSION_OK;
-    if (!rc && url.len > 0 && !add_value_sco(b, "url", url.data))
+    if (!rc && url.len > 0 && add_value_sco(b, "url", url.data) < 0)
         rc = FUSION_ERR_NOMEM;
     fusion_buf_release(&url);
     return rc;
@@ -463,7 +570,7 @@ add_file(struct builder *b, const char *name, const char *md5, const char *sha1,
         json_decref(file);
         return rc;
     }
-    return add_sco(b, file) ? FUSION_OK : FUSION_ERR_NOMEM;
+    return add_sco(b, file) >= 0 ? FUSION_OK : FUSION_ERR_NOMEM;
 }
 
 /*
@@ -527,7 +634,7 @@ suricata_http(struct builder *b, const json_t *http, json_t **ext_out)
     const char *agent = str_at(http, "http_user_agent");
     enum fusion_err rc = FUSION_OK;
 
-    if (host && !add_value_sco(b, "domain-name", host))
+    if (host && add_value_sco(b, "domain-name", host) < 0)
         return FUSION_ERR_NOMEM;
     rc = add_url(b, host, path);
     if (!rc && (agent || path)) {
@@ -566,7 +673,7 @@ add_certificate(struct builder *b, const json_t *tls)
         json_decref(cert);
         return FUSION_ERR_NOMEM;
     }
-    return add_sco(b, cert) ? FUSION_OK : FUSION_ERR_NOMEM;
+    return add_sco(b, cert) >= 0 ? FUSION_OK : FUSION_ERR_NOMEM;
 }
 
 static enum fusion_err
@@ -576,7 +683,7 @@ suricata_tls(struct builder *b, const json_t *tls, json_t **ext_out)
     const char *ja3 = str_at(json_object_get(tls, "ja3"), "hash");
     const char *ja3s = str_at(json_object_get(tls, "ja3s"), "hash");
 
-    if (sni && !add_value_sco(b, "domain-name", sni))
+    if (sni && add_value_sco(b, "domain-name", sni) < 0)
         return FUSION_ERR_NOMEM;
     /*
      * JA3 digests have no STIX property; they travel in a custom
@@ -684,7 +791,7 @@ zeek_http(struct builder *b, const json_t *root, json_t **ext_out)
     const char *agent = str_at(root, "user_agent");
     enum fusion_err rc;
 
-    if (host && !add_value_sco(b, "domain-name", host))
+    if (host && add_value_sco(b, "domain-name", host) < 0)
         return FUSION_ERR_NOMEM;
     rc = add_url(b, host, uri);
     if (!rc && (agent || uri)) {
@@ -724,7 +831,7 @@ read_zeek(const json_t *root, struct builder *b, struct fusion_ts *when,
                       json_object_get(root, "total_bytes"),
                       str_at(root, "mime_type"));
     server = str_at(root, "server_name");
-    if (!rc && server && !add_value_sco(b, "domain-name", server))
+    if (!rc && server && add_value_sco(b, "domain-name", server) < 0)
         rc = FUSION_ERR_NOMEM;
     if (rc) {
         json_decref(ext);
@@ -848,7 +955,7 @@ stix_add_sco(struct builder *b, json_t *sco)
         return bad(b->err, 0, "too many SCOs in one line");
     if (!fusion_stix_str(sco, "id")) {
         sco = json_deep_copy(sco);
-        return add_sco(b, sco) ? FUSION_OK : FUSION_ERR_NOMEM;
+        return add_sco_with_id(b, sco) ? FUSION_OK : FUSION_ERR_NOMEM;
     }
     return json_array_append(b->scos, sco) ? FUSION_ERR_NOMEM : FUSION_OK;
 }
@@ -901,13 +1008,56 @@ now_ts(struct fusion_ts *when)
     fusion_ts_set(when, now / 1000000000, (int32_t)(now % 1000000000), 3);
 }
 
+/* Whether some key at any depth of v ends with _ref or _refs. */
+static bool
+has_ref_keys(const json_t *v)
+{
+    const char *key;
+    json_t *value;
+    size_t i;
+
+    if (json_is_array(v)) {
+        json_array_foreach(v, i, value)
+        {
+            if (has_ref_keys(value))
+                return true;
+        }
+        return false;
+    }
+    if (!json_is_object(v))
+        return false;
+    json_object_foreach((json_t *)v, key, value)
+    {
+        size_t len = strlen(key);
+
+        if ((len >= 4 && strcmp(key + len - 4, "_ref") == 0) ||
+            (len >= 5 && strcmp(key + len - 5, "_refs") == 0) ||
+            has_ref_keys(value))
+            return true;
+    }
+    return false;
+}
+
 /*
- * The kind of a STIX event names a string that lives as long as the
- * event: observed-data keeps the object read, scos the SCO.
+ * A bare SCO. One without an id gets it when the event is materialized,
+ * unless it has references, one of which might name the id it will get:
+ * then it gets the id now, so that the reference resolves as before.
  */
 static enum fusion_err
-read_stix(json_t *root, struct builder *b, json_t **od_out,
-          struct fusion_ts *when, const char **kind)
+stix_bare(json_t *root, struct builder *b, struct fusion_event *ev)
+{
+    if (fusion_stix_str(root, "id") || has_ref_keys(root))
+        return stix_add_sco(b, root);
+    ev->pending = EVENT_BARE;
+    return json_array_append(b->scos, root) ? FUSION_ERR_NOMEM : FUSION_OK;
+}
+
+/*
+ * The kind of a STIX event names a string that lives as long as the
+ * event: od_read keeps the object read, held the SCO.
+ */
+static enum fusion_err
+read_stix(json_t *root, struct builder *b, struct fusion_event *ev)
 {
     const char *type = fusion_stix_str(root, "type");
     enum fusion_err rc;
@@ -915,21 +1065,21 @@ read_stix(json_t *root, struct builder *b, json_t **od_out,
     if (!type)
         return bad(b->err, 0, "STIX object without type");
     if (strcmp(type, "observed-data") == 0) {
-        *kind = "observed-data";
-        *od_out = json_incref(root);
-        return stix_observed(root, NULL, b, when);
+        ev->kind = "observed-data";
+        ev->od_read = json_incref(root);
+        return stix_observed(root, NULL, b, &ev->obs.first);
     }
-    now_ts(when);
+    now_ts(&ev->obs.first);
     if (strcmp(type, "bundle") == 0) {
-        *kind = "bundle";
-        return stix_bundle(root, b, od_out, when);
+        ev->kind = "bundle";
+        return stix_bundle(root, b, &ev->od_read, &ev->obs.first);
     }
     if (fusion_stix_kind_of(root) != FUSION_STIX_KIND_SCO)
         return bad(b->err, 0,
                    "a STIX event is observed-data, an SCO or a bundle");
-    rc = stix_add_sco(b, root);
+    rc = stix_bare(root, b, ev);
     if (!rc)
-        *kind = fusion_stix_str(json_array_get(b->scos, 0), "type");
+        ev->kind = fusion_stix_str(json_array_get(b->scos, 0), "type");
     return rc;
 }
 
@@ -946,19 +1096,35 @@ detect(const json_t *root)
     return FUSION_EVENT_AUTO;
 }
 
-/* Points obs at the SCOs, each known by its id. */
+/*
+ * Points obs at the SCOs, each known by its id, or for SCOs a reader
+ * made, by its local name. One allocation holds the objects, the refs
+ * and the local names.
+ */
 static enum fusion_err
 fill_observation(struct fusion_event *ev)
 {
-    size_t n = json_array_size(ev->scos);
+    size_t n = json_array_size(ev->held);
+    size_t names = ev->pending == EVENT_LOCAL ? n * LOCAL_NAME_MAX : 0;
+    char *block, *name;
 
-    ev->obs_objects = fusion_calloc(n ? n : 1, sizeof(*ev->obs_objects));
-    ev->obs_refs = fusion_calloc(n ? n : 1, sizeof(*ev->obs_refs));
-    if (!ev->obs_objects || !ev->obs_refs)
+    assert(n > 0 && n <= EVENT_MAX_SCOS);
+    block = fusion_malloc(
+        n * (sizeof(*ev->obs_objects) + sizeof(*ev->obs_refs)) + names);
+    if (!block)
         return FUSION_ERR_NOMEM;
+    ev->obs_objects = (const json_t **)(void *)block;
+    ev->obs_refs = (const char **)(void *)(block + n * sizeof(json_t *));
+    name = block + n * (sizeof(json_t *) + sizeof(char *));
     for (size_t i = 0; i < n; i++) {
-        ev->obs_objects[i] = json_array_get(ev->scos, i);
-        ev->obs_refs[i] = fusion_stix_str(ev->obs_objects[i], "id");
+        ev->obs_objects[i] = json_array_get(ev->held, i);
+        if (ev->pending == EVENT_LOCAL) {
+            local_name(i, name);
+            ev->obs_refs[i] = name;
+            name += LOCAL_NAME_MAX;
+        } else {
+            ev->obs_refs[i] = fusion_stix_str(ev->obs_objects[i], "id");
+        }
     }
     ev->obs.objects = ev->obs_objects;
     ev->obs.refs = ev->obs_refs;
@@ -973,13 +1139,14 @@ read_format(json_t *root, enum fusion_event_format fmt, struct builder *b,
     switch (fmt) {
     case FUSION_EVENT_STIX:
         ev->format = "stix";
-        return read_stix(root, b, &ev->observed_data, &ev->obs.first,
-                         &ev->kind);
+        return read_stix(root, b, ev);
     case FUSION_EVENT_SURICATA:
         ev->format = "suricata";
+        ev->pending = EVENT_LOCAL;
         return read_suricata(root, b, &ev->obs.first, &ev->kind);
     case FUSION_EVENT_ZEEK:
         ev->format = "zeek";
+        ev->pending = EVENT_LOCAL;
         return read_zeek(root, b, &ev->obs.first, &ev->kind);
     case FUSION_EVENT_AUTO:
         break;
@@ -1007,6 +1174,24 @@ static_kind(const char *kind)
     return "event";
 }
 
+/*
+ * An event without an observed-data of its own keeps its line, from
+ * which that observed-data's id is made, and which tells whether two
+ * events record the same observation.
+ */
+static enum fusion_err
+keep_line(struct fusion_event *ev, const char *line, size_t len)
+{
+    ev->line = fusion_malloc(len ? len : 1);
+    if (!ev->line)
+        return FUSION_ERR_NOMEM;
+    if (len)
+        memcpy(ev->line, line, len);
+    ev->line_len = len;
+    ev->line_hash = match_hash_bytes(line, len, 0);
+    return FUSION_OK;
+}
+
 static enum fusion_err
 build_event(json_t *root, const char *line, size_t len,
             enum fusion_event_format fmt, struct fusion_event *ev,
@@ -1017,7 +1202,7 @@ build_event(json_t *root, const char *line, size_t len,
 
     if (!b.scos)
         return FUSION_ERR_NOMEM;
-    ev->scos = b.scos;
+    ev->held = b.scos;
     if (fmt == FUSION_EVENT_AUTO)
         fmt = detect(root);
     rc = read_format(root, fmt, &b, ev);
@@ -1025,15 +1210,14 @@ build_event(json_t *root, const char *line, size_t len,
         ev->kind = static_kind(ev->kind);
     if (rc)
         return rc;
-    if (json_array_size(ev->scos) == 0)
+    if (json_array_size(ev->held) == 0)
         return bad(err, 0, "no observable in the event");
-    if (!ev->observed_data) {
+    if (!ev->od_read) {
         ev->obs.last = ev->obs.first;
-        rc = make_observed_data(line, len, ev->scos, &ev->obs.first,
-                                &ev->observed_data);
+        rc = keep_line(ev, line, len);
     } else {
-        rc = parse_time_json(
-            json_object_get(ev->observed_data, "last_observed"), &ev->obs.last);
+        rc = parse_time_json(json_object_get(ev->od_read, "last_observed"),
+                             &ev->obs.last);
     }
     return rc ? rc : fill_observation(ev);
 }
@@ -1078,6 +1262,145 @@ fusion_event_read(const char *line, size_t len, enum fusion_event_format fmt,
     }
     *out = ev;
     return FUSION_OK;
+}
+
+/*
+ * Replaces the local name ref holds by the id of the SCO it names. Readers
+ * add an SCO after those it refers to, which have their ids already.
+ */
+static enum fusion_err
+name_ref(const struct fusion_event *ev, json_t *ref, size_t upto)
+{
+    const char *name = json_string_value(ref);
+    size_t n = 0;
+
+    (void)upto;
+    if (!name || name[0] != '@')
+        return FUSION_OK;
+    for (const char *p = name + 1; *p; p++) {
+        assert(*p >= '0' && *p <= '9');
+        n = n * 10 + (size_t)(*p - '0');
+    }
+    assert(n < upto && ev->obs_refs[n] && ev->obs_refs[n][0] != '@');
+    return json_string_set_nocheck(ref, ev->obs_refs[n]) ? FUSION_ERR_NOMEM
+                                                         : FUSION_OK;
+}
+
+/* The _ref and _refs properties of an SCO a reader made. */
+static enum fusion_err
+name_refs(const struct fusion_event *ev, json_t *sco, size_t upto)
+{
+    enum fusion_err rc = FUSION_OK;
+    const char *key;
+    json_t *value;
+
+    json_object_foreach(sco, key, value)
+    {
+        size_t len = strlen(key);
+
+        if (len >= 4 && strcmp(key + len - 4, "_ref") == 0)
+            rc = name_ref(ev, value, upto);
+        for (size_t i = 0;
+             !rc && len >= 5 && json_is_array(value) &&
+             strcmp(key + len - 5, "_refs") == 0 && i < json_array_size(value);
+             i++)
+            rc = name_ref(ev, json_array_get(value, i), upto);
+        if (rc)
+            break;
+    }
+    return rc;
+}
+
+/*
+ * Gives the SCOs their ids, in the order they were added; obs.refs
+ * follows, so that the observation stays the same one. An SCO done
+ * stays done when a later one fails.
+ */
+static enum fusion_err
+name_scos(struct fusion_event *ev)
+{
+    enum fusion_err rc = FUSION_OK;
+
+    for (; !rc && ev->named < ev->obs.count; ev->named++) {
+        json_t *sco = json_array_get(ev->held, ev->named);
+
+        if (ev->pending == EVENT_LOCAL)
+            rc = name_refs(ev, sco, ev->named);
+        if (!rc && !fusion_stix_str(sco, "id"))
+            rc = assign_id(sco);
+        if (rc)
+            break;
+        ev->obs_refs[ev->named] = fusion_stix_str(sco, "id");
+    }
+    return rc;
+}
+
+enum fusion_err
+fusion_event_materialize(struct fusion_event *ev, struct fusion_error *err)
+{
+    enum fusion_err rc = FUSION_OK;
+    json_t *od = NULL;
+
+    assert(ev && ev->refs > 0);
+    if (ev->observed_data)
+        return FUSION_OK;
+    if (ev->pending != EVENT_READY)
+        rc = name_scos(ev);
+    if (!rc)
+        ev->pending = EVENT_READY;
+    if (!rc && ev->od_read)
+        od = json_incref(ev->od_read);
+    else if (!rc)
+        rc = make_observed_data(ev->line, ev->line_len, ev->held,
+                                &ev->obs.first, &od);
+    if (rc)
+        return fusion_error_set(err, rc, "cannot make the event's objects: %s",
+                                fusion_strerror(rc));
+    ev->observed_data = od;
+    ev->scos = json_incref(ev->held);
+    return FUSION_OK;
+}
+
+/*
+ * Whether id could be the id of an observed-data made from a line: a
+ * version 5 UUID ("observed-data--xxxxxxxx-xxxx-5...").
+ */
+static bool
+is_made_id(const char *id)
+{
+    static const char prefix[] = "observed-data--";
+    size_t n = sizeof(prefix) - 1;
+
+    return strncmp(id, prefix, n) == 0 && strlen(id) == n + FUSION_UUID_LEN &&
+           id[n + 14] == '5';
+}
+
+static const char *
+read_id(const struct fusion_event *ev)
+{
+    const char *id = fusion_stix_str(ev->od_read, "id");
+
+    return id ? id : "";
+}
+
+bool
+match_event_same(struct fusion_event *a, struct fusion_event *b)
+{
+    struct fusion_event *made;
+    const char *id;
+
+    assert(a && b);
+    /* made ids are UUIDv5 of the line: the same id is the same line */
+    if (a->line && b->line)
+        return a->line_hash == b->line_hash && a->line_len == b->line_len &&
+               memcmp(a->line, b->line, a->line_len) == 0;
+    if (!a->line && !b->line)
+        return strcmp(read_id(a), read_id(b)) == 0;
+    made = a->line ? a : b;
+    id = read_id(a->line ? b : a);
+    if (!is_made_id(id) || fusion_event_materialize(made, NULL))
+        return false;
+    return strcmp(fusion_stix_str(made->observed_data, "id"), id) == 0;
 }
 
 struct fusion_event *

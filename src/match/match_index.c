@@ -176,6 +176,14 @@ struct fusion_match_index {
 
     size_t live, simple, complex, scanned, skipped;
 
+    /*
+     * Some pattern put reads ids or reference texts (see
+     * fusion_pattern_reads_ids): events are then materialized before
+     * they are matched, so that it sees the names it would in stored
+     * objects. Never cleared: at worst events are materialized early.
+     */
+    bool reads_ids;
+
     /* matching state, reused between events */
     uint32_t epoch;
     uint32_t *cand;
@@ -220,6 +228,12 @@ hash_bytes(const void *data, size_t len, uint64_t seed)
         memcpy(&w, p, len);
     h = rotl64(h ^ (w * 0xbf58476d1ce4e5b9ULL), 31) * 0x94d049bb133111ebULL;
     return avalanche(h);
+}
+
+uint64_t
+match_hash_bytes(const void *data, size_t len, uint64_t seed)
+{
+    return hash_bytes(data, len, seed);
 }
 
 static uint64_t
@@ -360,6 +374,58 @@ type_add(struct fusion_match_index *idx, const char *type, size_t path_len)
     return FUSION_OK;
 }
 
+/*
+ * Length of the longest prefix of a path text that ends before a step
+ * (a '.' or '[' outside quotes), or 0. Quoted keys escape ' and \ with
+ * a backslash, as the printer writes them.
+ */
+static size_t
+path_parent_len(const char *path, size_t len)
+{
+    size_t last = 0;
+    bool quoted = false;
+
+    for (size_t i = 0; i < len; i++) {
+        if (quoted && path[i] == '\\')
+            i++;
+        else if (path[i] == '\'')
+            quoted = !quoted;
+        else if (!quoted && i > 0 && (path[i] == '.' || path[i] == '['))
+            last = i;
+    }
+    return last;
+}
+
+static enum fusion_err field_get(struct fusion_match_index *idx,
+                                 const char *type, const char *path,
+                                 struct field **out);
+
+/*
+ * Every field's path has its prefixes before each step as fields too,
+ * without keys: the walk over an event's SCOs goes down only paths that
+ * lead to a field.
+ */
+static enum fusion_err
+field_parent_add(struct fusion_match_index *idx, const char *type,
+                 const char *path, size_t plen)
+{
+    size_t n = path_parent_len(path, plen);
+    struct field *parent;
+    enum fusion_err rc;
+    char *text;
+
+    if (n == 0)
+        return FUSION_OK;
+    text = fusion_malloc(n + 1);
+    if (!text)
+        return FUSION_ERR_NOMEM;
+    memcpy(text, path, n);
+    text[n] = '\0';
+    rc = field_get(idx, type, text, &parent);
+    fusion_free(text);
+    return rc;
+}
+
 static enum fusion_err
 field_get(struct fusion_match_index *idx, const char *type, const char *path,
           struct field **out)
@@ -372,7 +438,9 @@ field_get(struct fusion_match_index *idx, const char *type, const char *path,
         *out = f;
         return FUSION_OK;
     }
-    rc = type_add(idx, type, plen);
+    rc = field_parent_add(idx, type, path, plen);
+    if (!rc)
+        rc = type_add(idx, type, plen);
     if (!rc)
         rc = grow((void **)&idx->fields, &idx->fields_cap, idx->nfields + 1,
                   sizeof(*idx->fields));
@@ -1271,6 +1339,8 @@ fusion_match_index_put(struct fusion_match_index *idx, const char *id,
     rc = fusion_pattern_parse(pattern, len, &pat, err);
     if (rc)
         return rc;
+    if (fusion_pattern_reads_ids(pat))
+        idx->reads_ids = true;
     rc = fusion_pattern_terms(pat, &pc.shape, put_term, &pc);
     if (rc) {
         fusion_pattern_free(pat);
@@ -1436,11 +1506,37 @@ cand_needles(struct fusion_match_index *idx, struct field *f,
     return rc;
 }
 
-/* What obs_term needs: the index, and the root's type. */
+/*
+ * What the walk's callbacks need: the index, the root's type, and the
+ * field of the path the filter accepted last, which is most often the
+ * path of the next term.
+ */
 struct gather_ctx {
     struct fusion_match_index *idx;
     const struct root_type *type;
+    struct field *last;
+    size_t last_len;
 };
+
+static struct field *
+gather_field(struct gather_ctx *gc, const char *path, size_t len)
+{
+    if (!(gc->type->len_mask & (1ULL << (len % 64))))
+        return NULL;
+    return field_find_hashed(gc->idx, gc->type->name, path,
+                             hash_bytes(path, len, gc->type->hash));
+}
+
+/* The walk goes down a path only when it is, or leads to, a field. */
+static bool
+obs_path(void *ctx, const char *path, size_t len)
+{
+    struct gather_ctx *gc = ctx;
+
+    gc->last = gather_field(gc, path, len);
+    gc->last_len = len;
+    return gc->last != NULL;
+}
 
 static enum fusion_err
 obs_term(void *ctx, const struct fusion_pattern_term *term)
@@ -1451,10 +1547,11 @@ obs_term(void *ctx, const struct fusion_pattern_term *term)
     enum fusion_err rc = FUSION_OK;
     struct field *f;
 
-    if (!(gc->type->len_mask & (1ULL << (plen % 64))))
-        return FUSION_OK;
-    f = field_find_hashed(idx, term->type, term->path,
-                          hash_bytes(term->path, plen, gc->type->hash));
+    if (gc->last && gc->last_len == plen &&
+        memcmp(gc->last->path, term->path, plen) == 0)
+        f = gc->last;
+    else
+        f = gather_field(gc, term->path, plen);
     if (!f)
         return FUSION_OK;
     if (f->has_eq) {
@@ -1516,7 +1613,8 @@ gather(struct fusion_match_index *idx, const struct fusion_event *ev)
             continue;
         gc.type = type_find(idx, type);
         if (gc.type)
-            rc = fusion_observation_terms(&ev->obs, root, obs_term, &gc);
+            rc = fusion_observation_terms_filtered(&ev->obs, root, obs_path,
+                                                   obs_term, &gc);
         if (!rc && idx->nscans)
             rc = cand_scans(idx, type);
     }
@@ -1536,28 +1634,18 @@ is_active(const struct ind *r, int64_t t)
             t < r->valid_until);
 }
 
-/* The observed-data id of an event: the same id is the same observation. */
-static const char *
-event_id(const struct fusion_event *ev)
-{
-    const char *id = fusion_stix_str(ev->observed_data, "id");
-
-    return id ? id : "";
-}
-
 /*
  * Drops from the ring an earlier reading of the observation ev records
- * (a line read again), which must not count twice, and the oldest event
- * when the ring is full.
+ * (a line read again: the same observed-data id), which must not count
+ * twice, and the oldest event when the ring is full.
  */
 static void
-ring_make_room(struct cplx *c, const struct fusion_event *ev)
+ring_make_room(struct cplx *c, struct fusion_event *ev)
 {
-    const char *id = event_id(ev);
     uint32_t i;
 
     for (i = 0; i < c->ring_n; i++) {
-        if (strcmp(event_id(c->ring[i]), id) == 0)
+        if (match_event_same(c->ring[i], ev))
             break;
     }
     if (i == c->ring_n && c->ring_n < RING_SIZE)
@@ -1666,6 +1754,11 @@ fusion_match_index_match(struct fusion_match_index *idx,
     enum fusion_err rc;
 
     assert(idx && ev && fn);
+    if (idx->reads_ids) {
+        rc = fusion_event_materialize(ev, err);
+        if (rc)
+            return rc;
+    }
     rc = gather(idx, ev);
     if (rc)
         return fusion_error_set(err, rc, "cannot match event: %s",

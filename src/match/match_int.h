@@ -42,4 +42,19 @@ FUSION_NODISCARD enum fusion_err
 match_needles(const struct fusion_pattern *pattern, bool *found,
               match_needle_fn fn, void *ctx);
 
+/*
+ * A 64-bit hash of len bytes of data, the same for the same bytes and
+ * seed (not across builds), mixed well in its low bits.
+ */
+uint64_t match_hash_bytes(const void *data, size_t len, uint64_t seed);
+
+/*
+ * Whether events a and b record the same observation, which is whether
+ * their observed-data ids are equal; the ids are made only when that
+ * cannot be told otherwise (an event made from a line against one whose
+ * id looks made), which may materialize one of them. Memory running out
+ * then counts as different.
+ */
+bool match_event_same(struct fusion_event *a, struct fusion_event *b);
+
 #endif

@@ -213,6 +213,11 @@ fusion_sightings_record(struct fusion_sightings *s,
         return rc;
     first = member_ns(sg, "first_seen", INT64_MAX);
     last = member_ns(sg, "last_seen", INT64_MIN);
+    for (size_t i = 0; i < hit->nevents; i++) {
+        rc = fusion_event_materialize(hit->events[i], err);
+        if (rc)
+            return rc;
+    }
     refs = json_array();
     if (!refs)
         return fusion_error_set(err, FUSION_ERR_NOMEM, "out of memory");

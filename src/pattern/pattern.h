@@ -251,4 +251,30 @@ FUSION_NODISCARD enum fusion_err
 fusion_observation_terms(const struct fusion_observation *obs, size_t root,
                          fusion_pattern_term_fn fn, void *ctx);
 
+/*
+ * The same walk, asking filter(ctx, path, len) before it visits the
+ * value at path (a string's term, or what lies below an object, a list
+ * as path[*], or a reference): false passes over the value and all
+ * below it. path is written as a term's path and is valid for the call
+ * only. With a filter that accepts exactly the paths of some set S and
+ * every prefix of them ending before a step (before a '.' or '[' outside
+ * quotes), fn gets exactly the terms of the unfiltered walk at the paths
+ * accepted (so all those at paths of S), in the same order. filter may
+ * be NULL (no filtering).
+ */
+typedef bool (*fusion_pattern_path_fn)(void *ctx, const char *path, size_t len);
+
+FUSION_NODISCARD enum fusion_err
+fusion_observation_terms_filtered(const struct fusion_observation *obs,
+                                  size_t root, fusion_pattern_path_fn filter,
+                                  fusion_pattern_term_fn fn, void *ctx);
+
+/*
+ * Whether some comparison of pattern reads an object's id or
+ * spec_version, or the text of a _ref or _refs property itself (rather
+ * than a property of the object it names), so that its result depends
+ * on the names the SCOs of an observation are known by.
+ */
+bool fusion_pattern_reads_ids(const struct fusion_pattern *pattern);
+
 #endif

@@ -317,6 +317,68 @@ fusion_pattern_terms(const struct fusion_pattern *pattern,
     return rc;
 }
 
+static bool
+key_is(const struct fusion_pattern_step *st, const char *name)
+{
+    return st->kind == FUSION_PATTERN_STEP_KEY && st->key_len == strlen(name) &&
+           memcmp(st->key, name, st->key_len) == 0;
+}
+
+/*
+ * A path reads a name when a step is id or spec_version, or its last key
+ * step is a _ref or _refs property itself rather than one reached
+ * through it.
+ */
+static bool
+path_reads_ids(const struct fusion_pattern_path *path)
+{
+    const struct fusion_pattern_step *last = NULL;
+
+    for (size_t i = 0; i < path->nsteps; i++) {
+        const struct fusion_pattern_step *st = &path->steps[i];
+
+        if (key_is(st, "id") || key_is(st, "spec_version"))
+            return true;
+        if (st->kind == FUSION_PATTERN_STEP_KEY)
+            last = st;
+    }
+    return last && (ends_with(last->key, last->key_len, "_ref") ||
+                    ends_with(last->key, last->key_len, "_refs"));
+}
+
+static bool
+cexpr_reads_ids(const struct fusion_pattern_cexpr *node)
+{
+    assert(node);
+    if (node->kind == FUSION_PATTERN_CEXPR_CMP)
+        return path_reads_ids(&node->cmp->path);
+    for (size_t i = 0; i < node->nkids; i++) {
+        if (cexpr_reads_ids(node->kids[i]))
+            return true;
+    }
+    return false;
+}
+
+static bool
+obs_reads_ids(const struct fusion_pattern_obs *node)
+{
+    assert(node);
+    if (node->kind == FUSION_PATTERN_OBS_LEAF)
+        return cexpr_reads_ids(node->cexpr);
+    for (size_t i = 0; i < node->nkids; i++) {
+        if (obs_reads_ids(node->kids[i]))
+            return true;
+    }
+    return false;
+}
+
+bool
+fusion_pattern_reads_ids(const struct fusion_pattern *pattern)
+{
+    assert(pattern && pattern->root);
+    return obs_reads_ids(pattern->root);
+}
+
 /*
  * The observation side: a depth-first walk over the members of one SCO,
  * following _ref and _refs[*] to the other SCOs of the observation. The
@@ -325,6 +387,7 @@ fusion_pattern_terms(const struct fusion_pattern *pattern,
  */
 struct obs_walk {
     const struct fusion_observation *obs;
+    fusion_pattern_path_fn filter; /* NULL: every path */
     fusion_pattern_term_fn fn;
     void *ctx;
     const char *type; /* of the root SCO */
@@ -366,7 +429,16 @@ key_is_plain(const char *s, size_t len)
             return false;
         letters = false;
     }
-    return !letters || !pattern_is_keyword(s, len);
+    if (!letters)
+        return true;
+    /*
+     * Keywords are upper case but for true and false, so the usual
+     * lower-case property names need no lookup.
+     */
+    if (s[0] >= 'a' && s[0] <= 'z')
+        return !((len == 4 && memcmp(s, "true", 4) == 0) ||
+                 (len == 5 && memcmp(s, "false", 5) == 0));
+    return !pattern_is_keyword(s, len);
 }
 
 /* Appends a key step; *fits is false when the path would grow too long. */
@@ -404,6 +476,13 @@ walk_put_key(struct obs_walk *w, const char *key, size_t len, bool *fits)
     return rc;
 }
 
+/* Whether the filter lets the walk visit the path built so far. */
+static bool
+walk_wanted(const struct obs_walk *w)
+{
+    return !w->filter || w->filter(w->ctx, w->path, w->len);
+}
+
 static void
 walk_truncate(struct obs_walk *w, size_t mark)
 {
@@ -429,7 +508,7 @@ walk_object(struct obs_walk *w, const json_t *obj, size_t keys)
         size_t klen = strlen(key);
 
         rc = walk_put_key(w, key, klen, &fits);
-        if (!rc && fits)
+        if (!rc && fits && walk_wanted(w))
             rc = walk_value(w, value, key, klen, keys + 1);
         walk_truncate(w, mark);
         if (rc)
@@ -476,6 +555,10 @@ walk_value(struct obs_walk *w, const json_t *value, const char *key,
         return FUSION_OK;
     memcpy(w->path + w->len, "[*]", 4);
     w->len += 3;
+    if (!walk_wanted(w)) {
+        walk_truncate(w, mark);
+        return FUSION_OK;
+    }
     for (size_t i = 0; !rc && i < json_array_size(value); i++)
         rc = walk_value(w, json_array_get(value, i), key, klen, keys);
     walk_truncate(w, mark);
@@ -483,8 +566,9 @@ walk_value(struct obs_walk *w, const json_t *value, const char *key,
 }
 
 enum fusion_err
-fusion_observation_terms(const struct fusion_observation *obs, size_t root,
-                         fusion_pattern_term_fn fn, void *ctx)
+fusion_observation_terms_filtered(const struct fusion_observation *obs,
+                                  size_t root, fusion_pattern_path_fn filter,
+                                  fusion_pattern_term_fn fn, void *ctx)
 {
     struct obs_walk w;
     const json_t *sco;
@@ -492,6 +576,7 @@ fusion_observation_terms(const struct fusion_observation *obs, size_t root,
     assert(obs && fn && root < obs->count);
     sco = obs->objects[root];
     w.obs = obs;
+    w.filter = filter;
     w.fn = fn;
     w.ctx = ctx;
     w.type = json_is_object(sco) ? fusion_stix_str(sco, "type") : NULL;
@@ -500,4 +585,11 @@ fusion_observation_terms(const struct fusion_observation *obs, size_t root,
     w.len = 0;
     w.path[0] = '\0';
     return walk_object(&w, sco, 0);
+}
+
+enum fusion_err
+fusion_observation_terms(const struct fusion_observation *obs, size_t root,
+                         fusion_pattern_term_fn fn, void *ctx)
+{
+    return fusion_observation_terms_filtered(obs, root, NULL, fn, ctx);
 }

@@ -139,6 +139,28 @@ bool fusion_stix_json_member(const char *json, size_t len, const char *key,
                              const char **value_out, size_t *len_out);
 
 /*
+ * The same for several keys in one pass: out[k] tells whether keys[k]
+ * is a top-level member, and for a string its text as above. False,
+ * with what was found so far in out, when json is not an object that
+ * ends; a key given twice reports its last member.
+ */
+enum fusion_stix_member_kind {
+    FUSION_STIX_MEMBER_NONE,   /* no such member */
+    FUSION_STIX_MEMBER_STRING, /* a string: value and len are set */
+    FUSION_STIX_MEMBER_OTHER,  /* no string: value is where it starts */
+};
+
+struct fusion_stix_member {
+    enum fusion_stix_member_kind kind;
+    const char *value;
+    size_t len;
+};
+
+bool fusion_stix_json_members(const char *json, size_t len,
+                              const char *const *keys, size_t n,
+                              struct fusion_stix_member *out);
+
+/*
  * Appends the JSON Canonicalization Scheme (RFC 8785) form of v to out:
  * members sorted by UTF-16 code units, no whitespace, minimal escapes,
  * ECMAScript number form. The stored text of every object is this form.

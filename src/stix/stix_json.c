@@ -535,3 +535,73 @@ fusion_stix_json_member(const char *json, size_t len, const char *key,
     }
     return false;
 }
+
+/* The member of keys[0..n) that the key at json[i] (a quote) names. */
+static size_t
+member_index(const char *json, size_t i, size_t end, const char *const *keys,
+             size_t n)
+{
+    size_t klen = end - i - 2;
+
+    for (size_t k = 0; k < n; k++) {
+        if (strlen(keys[k]) == klen && memcmp(json + i + 1, keys[k], klen) == 0)
+            return k;
+    }
+    return n;
+}
+
+bool
+fusion_stix_json_members(const char *json, size_t len, const char *const *keys,
+                         size_t n, struct fusion_stix_member *out)
+{
+    size_t depth = 0;
+    size_t i = skip_space(json, len, 0);
+    bool expect_key = true;
+
+    for (size_t k = 0; k < n; k++)
+        out[k] = (struct fusion_stix_member){ .kind = FUSION_STIX_MEMBER_NONE };
+    if (i >= len || json[i] != '{')
+        return false;
+    for (i++; i < len; i++) {
+        char c = json[i];
+
+        if (c == '"') {
+            size_t end = skip_string(json, len, i);
+            size_t colon = skip_space(json, len, end);
+            bool is_key =
+                depth == 0 && expect_key && colon < len && json[colon] == ':';
+            size_t k = is_key ? member_index(json, i, end, keys, n) : n;
+
+            if (k < n) {
+                size_t v = skip_space(json, len, colon + 1);
+                size_t vend =
+                    v < len && json[v] == '"' ? skip_string(json, len, v) : v;
+
+                if (vend > v && vend <= len && json[vend - 1] == '"' &&
+                    vend - v >= 2) {
+                    out[k].kind = FUSION_STIX_MEMBER_STRING;
+                    out[k].value = json + v + 1;
+                    out[k].len = vend - v - 2;
+                } else {
+                    out[k].kind = FUSION_STIX_MEMBER_OTHER;
+                    out[k].value = json + v;
+                }
+            }
+            if (is_key) {
+                expect_key = false;
+                i = colon;
+            } else {
+                i = end - 1;
+            }
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            if (depth == 0)
+                return true;
+            depth--;
+        } else if (c == ',' && depth == 0) {
+            expect_key = true;
+        }
+    }
+    return false;
+}

@@ -20,8 +20,24 @@ read_ok(const char *line, enum fusion_event_format fmt)
     if (fusion_event_read(line, strlen(line), fmt, &ev, &err))
         fail_msg("'%s': %s", line, err.message);
     assert_non_null(ev);
-    assert_int_equal(ev->obs.count, json_array_size(ev->scos));
+    assert_null(ev->observed_data);
+    assert_null(ev->scos);
+    assert_true(ev->obs.count > 0);
     return ev;
+}
+
+/* Makes ev's objects, which stay the observation read. */
+static void
+materialize_ok(struct fusion_event *ev)
+{
+    struct fusion_error err;
+
+    if (fusion_event_materialize(ev, &err))
+        fail_msg("materialize: %s", err.message);
+    assert_non_null(ev->observed_data);
+    assert_int_equal(ev->obs.count, json_array_size(ev->scos));
+    for (size_t i = 0; i < ev->obs.count; i++)
+        assert_ptr_equal(ev->obs.objects[i], json_array_get(ev->scos, i));
 }
 
 /* The first SCO of type, or NULL. */
@@ -101,6 +117,10 @@ test_event_suricata_dns(void **state)
     assert_string_equal(
         json_string_value(json_array_get(json_object_get(nt, "protocols"), 0)),
         "udp");
+    materialize_ok(ev);
+    assert_string_equal(str(deref(ev, str(nt, "dst_ref")), "value"),
+                        "10.0.0.1");
+    assert_true(fusion_stix_id_is_valid(str(nt, "dst_ref"), "ipv4-addr"));
     assert_string_equal(str(ev->observed_data, "type"), "observed-data");
     assert_int_equal(
         json_array_size(json_object_get(ev->observed_data, "object_refs")),
@@ -247,6 +267,7 @@ test_event_stix_observed_data(void **state)
     assert_string_equal(str(ev->obs.objects[0], "value"), "198.51.100.3");
     expect_time(&ev->obs.first, "2015-12-21T19:00:00.000000Z");
     expect_time(&ev->obs.last, "2015-12-21T19:05:00.000000Z");
+    materialize_ok(ev);
     assert_string_equal(str(ev->observed_data, "id"),
                         "observed-data--b67d30ff-02ac-498a-92f9-32f845f448cf");
     fusion_event_unref(ev);
@@ -279,12 +300,22 @@ test_event_stix_sco_and_bundle(void **state)
     ev = read_ok(line, FUSION_EVENT_AUTO);
     assert_string_equal(ev->kind, "domain-name");
     assert_int_equal(ev->obs.count, 1);
+    assert_null(ev->obs.refs[0]);
+    materialize_ok(ev);
     assert_true(fusion_stix_id_is_valid(ev->obs.refs[0], "domain-name"));
     again = read_ok(line, FUSION_EVENT_AUTO);
+    materialize_ok(again);
     assert_string_equal(ev->obs.refs[0], again->obs.refs[0]);
     assert_string_equal(str(ev->observed_data, "id"),
                         str(again->observed_data, "id"));
     fusion_event_unref(again);
+    fusion_event_unref(ev);
+
+    /* an SCO with references gets its id at once: one may name it */
+    ev = read_ok("{\"type\": \"network-traffic\", \"dst_ref\": \"x\", "
+                 "\"dst_port\": 1}",
+                 FUSION_EVENT_AUTO);
+    assert_true(fusion_stix_id_is_valid(ev->obs.refs[0], "network-traffic"));
     fusion_event_unref(ev);
 
     ev = read_ok("{\"type\": \"bundle\", \"id\": \"bundle--5d0092c5-5f74-4287-"
@@ -307,6 +338,9 @@ test_event_same_line_same_objects(void **state)
     struct fusion_event *b = read_ok(line, FUSION_EVENT_AUTO);
 
     (void)state;
+    materialize_ok(a);
+    materialize_ok(b);
+    materialize_ok(a);
     assert_true(json_equal(a->observed_data, b->observed_data));
     assert_true(json_equal(a->scos, b->scos));
     assert_string_equal(str(a->observed_data, "created"),
@@ -315,6 +349,52 @@ test_event_same_line_same_objects(void **state)
     fusion_event_unref(a);
     fusion_event_unref(a);
     fusion_event_unref(b);
+}
+
+/*
+ * Before materializing, a reader's SCOs refer to each other by local
+ * names; after it, by the ids the SCOs get, which are those of the
+ * SCOs as they would be stored.
+ */
+static void
+test_event_materialize_names(void **state)
+{
+    const char *line =
+        "{\"ts\": 1672567200, \"uid\": \"C1\", \"id.orig_h\": "
+        "\"10.0.0.5\", \"id.resp_h\": \"10.0.0.1\", \"query\": "
+        "\"a.example\", \"answers\": [\"10.0.0.1\", \"10.0.0.7\"], "
+        "\"server_name\": \"a.example\"}";
+    struct fusion_event *ev = read_ok(line, FUSION_EVENT_ZEEK);
+    const json_t *dn = sco_of(ev, "domain-name"), *nt;
+    const json_t *refs = json_object_get(dn, "resolves_to_refs");
+    char id[FUSION_STIX_ID_MAX];
+    size_t domains = 0;
+
+    (void)state;
+    /* one domain-name and one 10.0.0.1, as their ids would make them */
+    for (size_t i = 0; i < ev->obs.count; i++)
+        domains += strcmp(str(ev->obs.objects[i], "type"), "domain-name") == 0;
+    assert_int_equal(domains, 1);
+    assert_int_equal(ev->obs.count, 5);
+    assert_int_equal(json_array_size(refs), 2);
+    assert_true(json_string_value(json_array_get(refs, 0))[0] == '@');
+    assert_null(json_object_get(dn, "id"));
+    nt = sco_of(ev, "network-traffic");
+    assert_ptr_equal(deref(ev, str(nt, "dst_ref")),
+                     deref(ev, json_string_value(json_array_get(refs, 0))));
+    materialize_ok(ev);
+    assert_string_equal(str(dn, "spec_version"), "2.1");
+    for (size_t i = 0; i < ev->obs.count; i++) {
+        assert_int_equal(fusion_stix_sco_id(ev->obs.objects[i], id), FUSION_OK);
+        assert_string_equal(ev->obs.refs[i], id);
+        assert_string_equal(str(ev->obs.objects[i], "id"), id);
+    }
+    assert_ptr_equal(deref(ev, str(nt, "dst_ref")),
+                     deref(ev, json_string_value(json_array_get(refs, 0))));
+    assert_string_equal(
+        str(deref(ev, json_string_value(json_array_get(refs, 1))), "value"),
+        "10.0.0.7");
+    fusion_event_unref(ev);
 }
 
 static void
@@ -379,6 +459,7 @@ main(void)
         cmocka_unit_test(test_event_stix_observed_data),
         cmocka_unit_test(test_event_stix_sco_and_bundle),
         cmocka_unit_test(test_event_same_line_same_objects),
+        cmocka_unit_test(test_event_materialize_names),
         cmocka_unit_test(test_event_bad_lines),
         cmocka_unit_test(test_event_format_names),
     };

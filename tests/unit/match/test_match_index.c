@@ -16,6 +16,9 @@
 #define ID_A "indicator--00000000-0000-4000-8000-00000000000a"
 #define ID_B "indicator--00000000-0000-4000-8000-00000000000b"
 #define ID_C "indicator--00000000-0000-4000-8000-00000000000c"
+#define ID_D "indicator--00000000-0000-4000-8000-00000000000d"
+#define ID_E "indicator--00000000-0000-4000-8000-00000000000e"
+#define ID_F "indicator--00000000-0000-4000-8000-00000000000f"
 
 /* 2023-01-01T10:00:00Z, the time of the test events */
 #define T0  INT64_C(1672567200000000000)
@@ -453,6 +456,141 @@ test_index_follow_store(void **state)
     fixture_close(f);
 }
 
+/* A stored indicator given as its whole JSON text. */
+static void
+store_json(struct fixture *f, const char *id, bool revoked, const char *json)
+{
+    static const struct fusion_store_source src = { .kind = "test",
+                                                    .name = "match" };
+    enum fusion_store_put_result res;
+    struct fusion_store_object o = {
+        .id = id,
+        .type = "indicator",
+        .spec_version = "2.1",
+        .version = T0,
+        .revoked = revoked,
+        .json = json,
+        .json_len = strlen(json),
+    };
+
+    assert_int_equal(fusion_store_begin(f->store, &src, NULL), FUSION_OK);
+    assert_int_equal(fusion_store_put(f->store, &o, &res, NULL), FUSION_OK);
+    assert_int_equal(fusion_store_commit(f->store, NULL), FUSION_OK);
+}
+
+static void
+count_reject(void *ctx, const char *id, const struct fusion_error *err)
+{
+    char *text = ctx;
+    size_t len = strlen(text);
+
+    snprintf(text + len, 512 - len, "%s:%s;",
+             id + strlen("indicator--00000000-0000-4000-8000-"), err->message);
+}
+
+/* Members read from the stored text: escapes, types, revocation, times. */
+static void
+test_index_follow_stored_members(void **state)
+{
+    static const struct {
+        const char *id;
+        const char *members;
+    } rows[] = {
+        { ID_A, "\"pattern\":\"[file:name = 'ab\\u0021']\"" },
+        { ID_B, "\"pattern\":\"[file:name = 'ab!']\","
+                "\"pattern_type\":\"sigma\"" },
+        { ID_C, "\"pattern\":\"[file:name = 'ab!']\",\"revoked\":true" },
+        { ID_D, "\"pattern\":\"[file:name = 'ab!']\",\"valid_from\":5" },
+        { ID_E, "\"pattern_type\":\"stix\"" },
+        { ID_F, "\"pattern\":\"[file:name = 'ab!']\",\"revoked\":false,"
+                "\"valid_until\":\"2999-01-01T10:00:01Z\"" },
+    };
+    struct fixture *f = fixture_open();
+    struct fusion_match_index *idx;
+    char json[512], rejected[512] = "";
+    int64_t since = 0;
+
+    (void)state;
+    assert_non_null(f);
+    for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++) {
+        snprintf(json, sizeof(json),
+                 "{%s,\"id\":\"%s\",\"type\":\"indicator\"}", rows[i].members,
+                 rows[i].id);
+        store_json(f, rows[i].id, false, json);
+    }
+    assert_int_equal(fusion_match_index_new(&idx), FUSION_OK);
+    assert_int_equal(fusion_match_index_follow(idx, f->store, &since,
+                                               count_reject, rejected, NULL),
+                     FUSION_OK);
+    assert_non_null(strstr(rejected, "00000000000d:valid_from is not a"));
+    assert_non_null(strstr(rejected, "00000000000e:indicator without pattern"));
+    expect_hits(idx, "{\"type\": \"file\", \"name\": \"ab!\"}",
+                "00000000000a/1;00000000000f/1;");
+    fusion_match_index_free(idx);
+    fixture_close(f);
+}
+
+/* A pattern on ids sees the ids the event's SCOs get when stored. */
+static void
+test_index_pattern_on_ids(void **state)
+{
+    const char *line = "{\"timestamp\": \"2023-01-01T10:00:00Z\", "
+                       "\"event_type\": \"flow\", \"src_ip\": \"10.0.0.5\", "
+                       "\"dest_ip\": \"10.0.0.1\", \"proto\": \"TCP\"}";
+    struct fusion_event *ev = event(line);
+    struct fusion_match_index *idx;
+    char pattern[FUSION_STIX_ID_MAX + 64], dst[FUSION_STIX_ID_MAX];
+    const char *nt_dst = NULL;
+    struct hits h;
+
+    (void)state;
+    assert_int_equal(fusion_event_materialize(ev, NULL), FUSION_OK);
+    for (size_t i = 0; i < ev->obs.count; i++) {
+        if (!nt_dst)
+            nt_dst = fusion_stix_str(ev->obs.objects[i], "dst_ref");
+    }
+    assert_non_null(nt_dst);
+    snprintf(dst, sizeof(dst), "%s", nt_dst);
+    fusion_event_unref(ev);
+
+    assert_int_equal(fusion_match_index_new(&idx), FUSION_OK);
+    snprintf(pattern, sizeof(pattern), "[network-traffic:dst_ref = '%s']", dst);
+    put_ok(idx, ID_A, 1, pattern);
+    snprintf(pattern, sizeof(pattern), "[ipv4-addr:id = '%s']", dst);
+    put_ok(idx, ID_B, 1, pattern);
+    ev = event(line);
+    assert_string_equal(match(idx, ev, &h), "00000000000b/1;00000000000a/1;");
+    assert_non_null(ev->observed_data);
+    fusion_event_unref(ev);
+    fusion_match_index_free(idx);
+}
+
+/* The same line read again replaces its earlier reading in a ring. */
+static void
+test_index_ring_same_line(void **state)
+{
+    struct fusion_match_index *idx;
+    struct fusion_event *a1, *a2, *b;
+    struct hits h;
+
+    (void)state;
+    assert_int_equal(fusion_match_index_new(&idx), FUSION_OK);
+    put_ok(idx, ID_A, 1,
+           "[domain-name:value = 'r.example'] REPEATS 2 TIMES WITHIN 600 "
+           "SECONDS");
+    a1 = dns_event("r.example", "192.0.2.1", 0);
+    a2 = dns_event("r.example", "192.0.2.1", 0);
+    b = dns_event("r.example", "192.0.2.1", 10);
+    assert_string_equal(match(idx, a1, &h), "");
+    assert_string_equal(match(idx, a2, &h), "");
+    assert_string_equal(match(idx, b, &h), "00000000000a/2;");
+    assert_null(a1->observed_data);
+    fusion_event_unref(a1);
+    fusion_event_unref(a2);
+    fusion_event_unref(b);
+    fusion_match_index_free(idx);
+}
+
 int
 main(void)
 {
@@ -466,6 +604,9 @@ main(void)
         cmocka_unit_test(test_index_followedby_two_events),
         cmocka_unit_test(test_index_callback_stops),
         cmocka_unit_test(test_index_follow_store),
+        cmocka_unit_test(test_index_follow_stored_members),
+        cmocka_unit_test(test_index_pattern_on_ids),
+        cmocka_unit_test(test_index_ring_same_line),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

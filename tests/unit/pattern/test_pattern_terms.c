@@ -320,6 +320,183 @@ test_observation_terms_reference_loop(void **state)
     json_decref(t.scos);
 }
 
+struct path_set {
+    json_t *accept; /* paths of S and their prefixes before a step */
+    json_t *full;   /* the paths of S */
+    json_t *list;   /* the terms collected */
+};
+
+/* Terms as "path=value" strings, in the order the walk gives them. */
+static enum fusion_err
+collect_list(void *ctx, const struct fusion_pattern_term *term)
+{
+    struct path_set *ps = ctx;
+    char text[2048];
+
+    snprintf(text, sizeof(text), "%s=%.*s", term->path, (int)term->value_len,
+             term->value);
+    return json_array_append_new(ps->list, json_string(text)) ? FUSION_ERR_NOMEM
+                                                              : FUSION_OK;
+}
+
+static bool
+accept_path(void *ctx, const char *path, size_t len)
+{
+    const struct path_set *ps = ctx;
+
+    return json_object_getn(ps->accept, path, len) != NULL;
+}
+
+/* Adds path and its prefixes before each '.' or '[' outside quotes. */
+static void
+set_add(struct path_set *ps, const char *path)
+{
+    bool quoted = false;
+
+    json_object_set_new(ps->full, path, json_true());
+    json_object_set_new(ps->accept, path, json_true());
+    for (size_t i = 0; path[i]; i++) {
+        if (quoted && path[i] == '\\')
+            i++;
+        else if (path[i] == '\'')
+            quoted = !quoted;
+        else if (!quoted && i > 0 && (path[i] == '.' || path[i] == '['))
+            json_object_setn_new(ps->accept, path, i, json_true());
+    }
+}
+
+/*
+ * The filtered walk gives exactly the full walk's terms at the paths it
+ * accepts, S and their prefixes, so every term at a path of S.
+ */
+static void
+expect_filtered_agrees(const struct test_obs *t, size_t root,
+                       const json_t *full, struct path_set *ps)
+{
+    json_t *got = json_array(), *want = json_array(), *v;
+    size_t i;
+
+    json_array_foreach(full, i, v)
+    {
+        const char *term = json_string_value(v);
+        const char *eq = strchr(term, '=');
+
+        if (json_object_getn(ps->accept, term, (size_t)(eq - term)))
+            json_array_append(want, v);
+    }
+    ps->list = got;
+    assert_int_equal(fusion_observation_terms_filtered(
+                         &t->obs, root, accept_path, collect_list, ps),
+                     FUSION_OK);
+    if (!json_equal(got, want)) {
+        char *g = json_dumps(got, 0), *w = json_dumps(want, 0);
+
+        fail_msg("filtered %s, want %s", g, w);
+    }
+    json_decref(got);
+    json_decref(want);
+}
+
+static void
+test_observation_terms_filtered_like_full(void **state)
+{
+    static const char *const observations[] = {
+        "[{\"type\": \"network-traffic\", \"id\": \"n\", \"src_ref\": "
+        "\"a\", \"dst_ref\": \"b\", \"protocols\": [\"ipv4\", \"tcp\"], "
+        "\"dst_port\": 443, \"extensions\": {\"http-request-ext\": "
+        "{\"request_method\": \"get\", \"request_header\": {\"Host\": "
+        "\"h.example\", \"User-Agent\": \"ua\"}}}},"
+        " {\"type\": \"ipv4-addr\", \"id\": \"a\", \"value\": \"10.0.0.1\","
+        " \"resolves_to_refs\": [\"n\"]},"
+        " {\"type\": \"ipv4-addr\", \"id\": \"b\", \"value\": \"10.0.0.2\"}]",
+        "[{\"type\": \"file\", \"hashes\": {\"SHA-256\": \"ab\", \"MD5\": "
+        "\"cd\", \"a.b\": \"x\", \"it's\": \"y\", \"a[0]\": \"z\"}, "
+        "\"name\": \"f\", \"x_list\": [[\"p\", \"q\"], {\"k\": \"r\"}, "
+        "\"s\"], \"where\": \"w\", \"and\": \"kw\"}]",
+        "[{\"type\": \"domain-name\", \"id\": \"d\", \"value\": "
+        "\"a.example\", \"resolves_to_refs\": [\"e\", \"d\", \"none\"]},"
+        " {\"type\": \"domain-name\", \"id\": \"e\", \"value\": "
+        "\"b.example\", \"resolves_to_refs\": [\"d\"]}]",
+    };
+
+    (void)state;
+    for (size_t o = 0; o < sizeof(observations) / sizeof(*observations); o++) {
+        struct test_obs t;
+
+        obs_load(&t, observations[o]);
+        for (size_t root = 0; root < t.obs.count; root++) {
+            json_t *full = json_array(), *paths = json_object(), *v;
+            struct path_set all = { .list = full };
+            const char *path;
+            size_t i, n = 0;
+
+            assert_int_equal(
+                fusion_observation_terms(&t.obs, root, collect_list, &all),
+                FUSION_OK);
+            json_array_foreach(full, i, v)
+            {
+                const char *term = json_string_value(v);
+
+                json_object_setn_new(paths, term,
+                                     (size_t)(strchr(term, '=') - term),
+                                     json_true());
+            }
+            /* no path, each path alone, every other path, and all */
+            for (size_t pick = 0; pick < json_object_size(paths) + 3; pick++) {
+                struct path_set ps = { json_object(), json_object(), NULL };
+
+                n = 0;
+                json_object_foreach(paths, path, v)
+                {
+                    if ((pick >= 1 && pick - 1 == n) ||
+                        (pick == json_object_size(paths) + 1 && n % 2 == 0) ||
+                        pick == json_object_size(paths) + 2)
+                        set_add(&ps, path);
+                    n++;
+                }
+                expect_filtered_agrees(&t, root, full, &ps);
+                json_decref(ps.accept);
+                json_decref(ps.full);
+            }
+            json_decref(paths);
+            json_decref(full);
+        }
+        json_decref(t.scos);
+    }
+}
+
+/* Paths that compare ids or reference texts depend on naming. */
+static void
+test_pattern_reads_ids(void **state)
+{
+    static const struct {
+        const char *pattern;
+        bool reads;
+    } cases[] = {
+        { "[ipv4-addr:value = '1.2.3.4']", false },
+        { "[network-traffic:dst_ref.value = '1.2.3.4']", false },
+        { "[network-traffic:dst_ref = 'ipv4-addr--x']", true },
+        { "[domain-name:resolves_to_refs[*] = 'x']", true },
+        { "[domain-name:resolves_to_refs[*].value = 'x']", false },
+        { "[ipv4-addr:id = 'x'] FOLLOWEDBY [url:value = 'y']", true },
+        { "[url:value = 'y' AND url:spec_version = '2.1']", true },
+        { "[file:hashes.id = 'x']", true },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        struct fusion_pattern *pat;
+
+        assert_int_equal(fusion_pattern_parse(cases[i].pattern,
+                                              strlen(cases[i].pattern), &pat,
+                                              NULL),
+                         FUSION_OK);
+        if (fusion_pattern_reads_ids(pat) != cases[i].reads)
+            fail_msg("'%s'", cases[i].pattern);
+        fusion_pattern_free(pat);
+    }
+}
+
 int
 main(void)
 {
@@ -333,6 +510,8 @@ main(void)
         cmocka_unit_test(test_observation_terms_quote_like_the_printer),
         cmocka_unit_test(test_terms_paths_agree),
         cmocka_unit_test(test_observation_terms_reference_loop),
+        cmocka_unit_test(test_observation_terms_filtered_like_full),
+        cmocka_unit_test(test_pattern_reads_ids),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
