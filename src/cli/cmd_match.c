@@ -28,7 +28,7 @@ struct match_run {
     int64_t last_flush;
     const char *file; /* input being read, for messages */
     uint64_t line;
-    uint64_t events, bad_lines, hits, rejected, stored;
+    uint64_t events, bad_lines, hits, rejected, stored, refused;
     int failed;
 };
 
@@ -56,7 +56,8 @@ match_usage(FILE *f)
           "  --no-store      print hits only, store no sightings\n"
           "  --follow SECS   take up new, changed and revoked indicators\n"
           "                  this often while reading (default 5, 0: never)\n"
-          "Exit status 3 when lines were skipped, 0 otherwise.\n",
+          "Exit status 3 when lines were skipped or objects of sightings\n"
+          "refused, 0 otherwise.\n",
           f);
 }
 
@@ -88,6 +89,20 @@ follow_store(struct match_run *run)
     return true;
 }
 
+/* Objects of the sightings that the store refuses are reported. */
+static void
+on_stored(void *ctx, const struct fusion_ingest_outcome *o)
+{
+    struct match_run *run = ctx;
+
+    if (o->kind != FUSION_INGEST_FAILED)
+        return;
+    run->refused++;
+    cli_error("storing sightings: %s: %s (refused)",
+              o->object_id ? o->object_id : "(no id)",
+              o->message ? o->message : "invalid");
+}
+
 static bool
 flush_sightings(struct match_run *run)
 {
@@ -101,7 +116,7 @@ flush_sightings(struct match_run *run)
     run->last_flush = fusion_time_now_ns();
     if (pending == 0)
         return true;
-    if (fusion_sightings_flush(run->sightings, &counts, &err)) {
+    if (fusion_sightings_flush(run->sightings, &counts, on_stored, run, &err)) {
         cli_error("storing sightings: %s", err.message);
         return false;
     }
@@ -160,7 +175,7 @@ match_line(struct match_run *run, const char *line, size_t len)
         if (err.has_offset)
             cli_error("%s:%llu: byte %llu: %s (skipped)", run->file,
                       (unsigned long long)run->line,
-                      (unsigned long long)err.offset + 1, err.message);
+                      (unsigned long long)err.offset, err.message);
         else
             cli_error("%s:%llu: %s (skipped)", run->file,
                       (unsigned long long)run->line, err.message);
@@ -292,13 +307,17 @@ print_summary(const struct match_run *run)
         fprintf(stderr,
                 "{\"indicators\":%zu,\"rejected\":%llu,\"events\":%llu,"
                 "\"bad_lines\":%llu,\"hits\":%llu,\"sightings_stored\":"
-                "%llu}\n",
+                "%llu,\"objects_refused\":%llu}\n",
                 st.indicators, (unsigned long long)run->rejected,
                 (unsigned long long)run->events,
                 (unsigned long long)run->bad_lines,
-                (unsigned long long)run->hits, (unsigned long long)run->stored);
+                (unsigned long long)run->hits, (unsigned long long)run->stored,
+                (unsigned long long)run->refused);
         return;
     }
+    if (run->refused)
+        fprintf(stderr, "%llu objects of sightings refused by the store\n",
+                (unsigned long long)run->refused);
     fprintf(stderr,
             "%llu events matched against %zu indicators: %llu hits, "
             "%llu sighting versions stored, %llu lines skipped, "
@@ -356,5 +375,5 @@ cmd_match(struct cli *cli, int argc, char **argv)
     fusion_store_close(run.store);
     if (run.failed)
         return run.failed;
-    return run.bad_lines ? CLI_INVALID : CLI_OK;
+    return run.bad_lines || run.refused ? CLI_INVALID : CLI_OK;
 }

@@ -220,8 +220,10 @@ void fusion_sightings_free(struct fusion_sightings *sightings);
 /*
  * Records a hit, materializing its events. *record_out (when not NULL)
  * receives a new JSON object describing it for output: indicator_id,
- * sighting_id, count, first_seen, last_seen as of this hit, and the
- * observed_data_refs of its events.
+ * sighting_id, count, first_seen, last_seen as of this hit, the
+ * observed_data_refs of its events, and repeat: true when the sighting
+ * lists all those observed-data already (the same events read again),
+ * which leaves it unchanged.
  */
 FUSION_NODISCARD enum fusion_err
 fusion_sightings_record(struct fusion_sightings *sightings,
@@ -232,12 +234,12 @@ fusion_sightings_record(struct fusion_sightings *sightings,
 size_t fusion_sightings_pending(const struct fusion_sightings *sightings);
 
 /*
- * Stores the changed sightings and their events. On failure nothing is
- * stored and the changes stay pending.
+ * Stores the changed sightings and their events. outcome (may be NULL)
+ * is called with ctx for each object stored or refused, as ingest calls
+ * it. On failure nothing is stored and the changes stay pending.
  */
-FUSION_NODISCARD enum fusion_err
-fusion_sightings_flush(struct fusion_sightings *sightings,
-                       struct fusion_ingest_counts *counts,
-                       struct fusion_error *err);
+FUSION_NODISCARD enum fusion_err fusion_sightings_flush(
+    struct fusion_sightings *sightings, struct fusion_ingest_counts *counts,
+    fusion_ingest_outcome_fn outcome, void *ctx, struct fusion_error *err);
 
 #endif

@@ -151,24 +151,35 @@ sighting_for(struct fusion_sightings *s, const char *indicator, json_t **out,
     return FUSION_OK;
 }
 
+/* Whether the sighting's observed_data_refs hold ref. */
+static bool
+has_ref(const json_t *sg, const char *ref)
+{
+    const json_t *refs = json_object_get(sg, "observed_data_refs");
+    size_t i;
+    json_t *v;
+
+    json_array_foreach(refs, i, v)
+    {
+        if (strcmp(json_string_value(v), ref) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Appends ref to the sighting's list unless there; keeps the newest. */
 static bool
 add_ref(json_t *sg, const char *ref)
 {
     json_t *refs = json_object_get(sg, "observed_data_refs");
-    size_t i;
-    json_t *v;
 
     if (!refs) {
         refs = json_array();
         if (!refs || json_object_set_new(sg, "observed_data_refs", refs))
             return false;
     }
-    json_array_foreach(refs, i, v)
-    {
-        if (strcmp(json_string_value(v), ref) == 0)
-            return true;
-    }
+    if (has_ref(sg, ref))
+        return true;
     while (json_array_size(refs) >= FUSION_SIGHTING_MAX_REFS)
         json_array_remove(refs, 0);
     return json_array_append_new(refs, json_string(ref)) == 0;
@@ -204,6 +215,7 @@ fusion_sightings_record(struct fusion_sightings *s,
     int64_t first, last;
     json_int_t count;
     enum fusion_err rc;
+    bool repeat;
 
     assert(s && hit && hit->indicator_id && hit->nevents > 0);
     if (record_out)
@@ -218,6 +230,14 @@ fusion_sightings_record(struct fusion_sightings *s,
         if (rc)
             return rc;
     }
+    /*
+     * A hit whose observed-data the sighting lists already is the same
+     * events read again (a file matched twice): not counted again.
+     */
+    repeat = true;
+    for (size_t i = 0; i < hit->nevents && repeat; i++)
+        repeat = has_ref(sg, json_string_value(json_object_get(
+                                 hit->events[i]->observed_data, "id")));
     refs = json_array();
     if (!refs)
         return fusion_error_set(err, FUSION_ERR_NOMEM, "out of memory");
@@ -227,6 +247,13 @@ fusion_sightings_record(struct fusion_sightings *s,
             json_string_value(json_object_get(ev->observed_data, "id"));
 
         assert(od);
+        if (repeat) {
+            if (json_array_append_new(refs, json_string(od))) {
+                json_decref(refs);
+                return fusion_error_set(err, FUSION_ERR_NOMEM, "out of memory");
+            }
+            continue;
+        }
         if (ev->obs.first.ns < first)
             first = ev->obs.first.ns;
         if (ev->obs.last.ns > last)
@@ -238,12 +265,13 @@ fusion_sightings_record(struct fusion_sightings *s,
         }
     }
     count = json_integer_value(json_object_get(sg, "count"));
-    if (count < SIGHTING_MAX_COUNT)
+    if (count < SIGHTING_MAX_COUNT && !repeat)
         count++;
-    if (json_object_set_new(sg, "count", json_integer(count)) ||
-        !set_time(sg, "first_seen", first) ||
-        !set_time(sg, "last_seen", last) ||
-        json_object_set_new(s->dirty, hit->indicator_id, json_true())) {
+    if (!repeat &&
+        (json_object_set_new(sg, "count", json_integer(count)) ||
+         !set_time(sg, "first_seen", first) ||
+         !set_time(sg, "last_seen", last) ||
+         json_object_set_new(s->dirty, hit->indicator_id, json_true()))) {
         json_decref(refs);
         return fusion_error_set(err, FUSION_ERR_NOMEM, "out of memory");
     }
@@ -251,12 +279,12 @@ fusion_sightings_record(struct fusion_sightings *s,
         json_decref(refs);
         return FUSION_OK;
     }
-    rec =
-        json_pack("{s:s, s:O, s:O, s:O, s:O, s:o}", "indicator_id",
-                  hit->indicator_id, "sighting_id", json_object_get(sg, "id"),
-                  "count", json_object_get(sg, "count"), "first_seen",
-                  json_object_get(sg, "first_seen"), "last_seen",
-                  json_object_get(sg, "last_seen"), "observed_data_refs", refs);
+    rec = json_pack("{s:s, s:O, s:O, s:O, s:O, s:o, s:b}", "indicator_id",
+                    hit->indicator_id, "sighting_id", json_object_get(sg, "id"),
+                    "count", json_object_get(sg, "count"), "first_seen",
+                    json_object_get(sg, "first_seen"), "last_seen",
+                    json_object_get(sg, "last_seen"), "observed_data_refs",
+                    refs, "repeat", repeat);
     if (!rec)
         return fusion_error_set(err, FUSION_ERR_NOMEM, "out of memory");
     *record_out = rec;
@@ -275,6 +303,7 @@ bump_modified(json_t *sg, int64_t now)
 enum fusion_err
 fusion_sightings_flush(struct fusion_sightings *s,
                        struct fusion_ingest_counts *counts,
+                       fusion_ingest_outcome_fn outcome, void *ctx,
                        struct fusion_error *err)
 {
     struct fusion_ingest_options opt = { .limits = { 0 } };
@@ -320,6 +349,8 @@ fusion_sightings_flush(struct fusion_sightings *s,
     fusion_ingest_limits_default(&opt.limits);
     opt.source.kind = s->source_kind;
     opt.source.name = s->source_name;
+    opt.outcome = outcome;
+    opt.ctx = ctx;
     rc = fusion_ingest_buffer(s->store, text, strlen(text), &opt, counts, err);
     free(text);
     if (rc)

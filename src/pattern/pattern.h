@@ -36,9 +36,12 @@ void fusion_pattern_free(struct fusion_pattern *pattern);
 /*
  * Semantic checks beyond the grammar (section 8 of the patterning notes):
  * operator and literal compatibility, qualifier values, hash lengths,
- * known SCO types and properties. Problems are added to rep (warnings for
- * unknown custom properties, errors for what the spec forbids); returns
- * FUSION_ERR_INVALID when an error was added.
+ * known SCO types and properties, and, when those pass, what compiling
+ * finds (see fusion_pattern_compile). Problems are added to rep
+ * (warnings for unknown custom properties and for patterns beyond
+ * Fusion's evaluation bounds, errors for what the spec forbids, such as
+ * a regex PCRE2 refuses); returns FUSION_ERR_INVALID when an error was
+ * added.
  */
 FUSION_NODISCARD enum fusion_err
 fusion_pattern_check(const struct fusion_pattern *pattern,
@@ -118,11 +121,13 @@ struct fusion_pattern_prog;
  * Compiles a parsed pattern for evaluation: MATCHES regexes with PCRE2
  * (JIT where available), CIDR constants of ISSUBSET and ISSUPERSET, LIKE
  * constants. Takes ownership of pattern, also on failure. A regex that
- * does not compile, a CIDR constant that is no address, or a part of
- * the pattern that needs more than FUSION_PATTERN_MAX_USED observations
- * is FUSION_ERR_INVALID with the byte offset of the comparison or
- * qualifier in err. A path of more than 128 steps, or more than 4
- * qualifiers on one expression, is FUSION_ERR_LIMIT. The prog is
+ * does not compile, or a CIDR constant that is no address, is
+ * FUSION_ERR_INVALID with the byte offset of the comparison in err. A
+ * part of the pattern that needs more than FUSION_PATTERN_MAX_USED
+ * observations, a path of more than 128 steps, or more than 4
+ * qualifiers on one expression, is FUSION_ERR_LIMIT with the offset of
+ * the expression or qualifier: valid STIX that Fusion does not
+ * evaluate. fusion_pattern_check reports both kinds too. The prog is
  * immutable; free it with fusion_pattern_prog_free, which frees the
  * pattern too.
  */

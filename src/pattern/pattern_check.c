@@ -508,17 +508,50 @@ check_obs(struct checker *c, const struct fusion_pattern_obs *node)
         check_obs(c, node->kids[i]);
 }
 
+/*
+ * What only compiling finds: a MATCHES regex that PCRE2 refuses or an
+ * ISSUBSET constant that is no address is an error; a pattern beyond
+ * the evaluator's bounds is valid STIX, so only a warning.
+ */
+static enum fusion_err
+check_compiles(const struct fusion_pattern *pattern,
+               struct fusion_stix_report *rep)
+{
+    struct fusion_error err;
+    enum fusion_err rc = pattern_compile_probe(pattern, &err);
+
+    switch (rc) {
+    case FUSION_OK:
+        return FUSION_OK;
+    case FUSION_ERR_INVALID:
+        return fusion_stix_report_add(rep, FUSION_STIX_ERROR, ISSUE_PATH, "%s",
+                                      err.message);
+    case FUSION_ERR_LIMIT:
+        return fusion_stix_report_add(rep, FUSION_STIX_WARNING, ISSUE_PATH,
+                                      "Fusion does not evaluate it: %s",
+                                      err.message);
+    default:
+        return rc;
+    }
+}
+
 enum fusion_err
 fusion_pattern_check(const struct fusion_pattern *pattern,
                      struct fusion_stix_report *rep)
 {
     struct checker c = { .rep = rep };
     size_t errors0;
+    enum fusion_err rc;
 
     assert(pattern && pattern->root && rep);
     errors0 = rep->errors;
     check_obs(&c, pattern->root);
     if (c.rc)
         return c.rc;
+    if (rep->errors == errors0) {
+        rc = check_compiles(pattern, rep);
+        if (rc)
+            return rc;
+    }
     return rep->errors > errors0 ? FUSION_ERR_INVALID : FUSION_OK;
 }

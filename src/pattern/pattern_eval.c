@@ -263,7 +263,7 @@ compile_cexpr(struct fusion_pattern_prog *prog,
 static enum fusion_err
 too_many(struct fusion_error *err, size_t offset)
 {
-    return fusion_error_set_at(err, FUSION_ERR_INVALID, offset,
+    return fusion_error_set_at(err, FUSION_ERR_LIMIT, offset,
                                "expression at byte %zu needs more than %u "
                                "observations",
                                offset, (unsigned)FUSION_PATTERN_MAX_USED);
@@ -1320,48 +1320,10 @@ find_candidates(const struct fusion_pattern_prog *prog,
  * Public entry points
  */
 
-enum fusion_err
-fusion_pattern_compile(struct fusion_pattern *pattern,
-                       struct fusion_pattern_prog **out,
-                       struct fusion_error *err)
+/* Frees what prog holds except its pattern, and prog. */
+static void
+prog_release(struct fusion_pattern_prog *prog)
 {
-    struct fusion_pattern_prog *prog;
-    enum fusion_err rc;
-    size_t min;
-
-    assert(out);
-    *out = NULL;
-    if (!pattern)
-        return fusion_error_set(err, FUSION_ERR_INVALID, "no pattern");
-    assert(pattern->root && pattern->nleaves > 0 && pattern->ncmp > 0);
-    prog = fusion_calloc(1, sizeof(*prog));
-    if (!prog) {
-        fusion_pattern_free(pattern);
-        return fusion_error_set(err, FUSION_ERR_NOMEM, "out of memory");
-    }
-    prog->pattern = pattern;
-    prog->cmps = fusion_calloc(pattern->ncmp, sizeof(*prog->cmps));
-    prog->leaves = fusion_calloc(pattern->nleaves, sizeof(*prog->leaves));
-    rc = prog->cmps && prog->leaves ? prog_contexts(prog) : FUSION_ERR_NOMEM;
-    if (rc)
-        fusion_error_set(err, rc, "out of memory");
-    else
-        rc = compile_obs(prog, pattern->root, &min, err);
-    if (rc) {
-        fusion_pattern_prog_free(prog);
-        return rc;
-    }
-    for (size_t i = 0; i < pattern->ncmp; i++)
-        assert(prog->cmps[i].cmp);
-    *out = prog;
-    return FUSION_OK;
-}
-
-void
-fusion_pattern_prog_free(struct fusion_pattern_prog *prog)
-{
-    if (!prog)
-        return;
     for (size_t i = 0; prog->cmps && i < prog->pattern->ncmp; i++) {
         struct cmp_prog *cp = &prog->cmps[i];
 
@@ -1375,8 +1337,82 @@ fusion_pattern_prog_free(struct fusion_pattern_prog *prog)
     pcre2_general_context_free(prog->gctx);
     fusion_free(prog->cmps);
     fusion_free(prog->leaves);
-    fusion_pattern_free(prog->pattern);
     fusion_free(prog);
+}
+
+/* Compiles pattern into a new prog that refers to it but does not own it. */
+static enum fusion_err
+prog_build(const struct fusion_pattern *pattern,
+           struct fusion_pattern_prog **out, struct fusion_error *err)
+{
+    struct fusion_pattern_prog *prog;
+    enum fusion_err rc;
+    size_t min;
+
+    *out = NULL;
+    assert(pattern->root && pattern->nleaves > 0 && pattern->ncmp > 0);
+    prog = fusion_calloc(1, sizeof(*prog));
+    if (!prog)
+        return fusion_error_set(err, FUSION_ERR_NOMEM, "out of memory");
+    prog->pattern = (struct fusion_pattern *)pattern;
+    prog->cmps = fusion_calloc(pattern->ncmp, sizeof(*prog->cmps));
+    prog->leaves = fusion_calloc(pattern->nleaves, sizeof(*prog->leaves));
+    rc = prog->cmps && prog->leaves ? prog_contexts(prog) : FUSION_ERR_NOMEM;
+    if (rc)
+        fusion_error_set(err, rc, "out of memory");
+    else
+        rc = compile_obs(prog, pattern->root, &min, err);
+    if (rc) {
+        prog_release(prog);
+        return rc;
+    }
+    for (size_t i = 0; i < pattern->ncmp; i++)
+        assert(prog->cmps[i].cmp);
+    *out = prog;
+    return FUSION_OK;
+}
+
+enum fusion_err
+fusion_pattern_compile(struct fusion_pattern *pattern,
+                       struct fusion_pattern_prog **out,
+                       struct fusion_error *err)
+{
+    enum fusion_err rc;
+
+    assert(out);
+    *out = NULL;
+    if (!pattern)
+        return fusion_error_set(err, FUSION_ERR_INVALID, "no pattern");
+    rc = prog_build(pattern, out, err);
+    if (rc)
+        fusion_pattern_free(pattern);
+    return rc;
+}
+
+enum fusion_err
+pattern_compile_probe(const struct fusion_pattern *pattern,
+                      struct fusion_error *err)
+{
+    struct fusion_pattern_prog *prog;
+    enum fusion_err rc;
+
+    assert(pattern);
+    rc = prog_build(pattern, &prog, err);
+    if (!rc)
+        prog_release(prog);
+    return rc;
+}
+
+void
+fusion_pattern_prog_free(struct fusion_pattern_prog *prog)
+{
+    struct fusion_pattern *pattern;
+
+    if (!prog)
+        return;
+    pattern = prog->pattern;
+    prog_release(prog);
+    fusion_pattern_free(pattern);
 }
 
 const struct fusion_pattern *

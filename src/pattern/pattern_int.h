@@ -313,6 +313,14 @@ bool pattern_latin1(const char *s, size_t len, unsigned char *out,
                     size_t *len_out);
 
 /*
+ * Compiles pattern as fusion_pattern_compile does, without taking it,
+ * and drops the result: the same errors, for checking.
+ */
+FUSION_NODISCARD enum fusion_err
+pattern_compile_probe(const struct fusion_pattern *pattern,
+                      struct fusion_error *err);
+
+/*
  * Appends the canonical text of a path after the colon ("hashes.'SHA-256'")
  * to out.
  */

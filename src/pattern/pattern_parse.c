@@ -1016,6 +1016,17 @@ fusion_pattern_parse(const char *text, size_t len, struct fusion_pattern **out,
         return fusion_error_set(err, FUSION_ERR_LIMIT,
                                 "pattern longer than %u bytes",
                                 (unsigned)FUSION_PATTERN_MAX_LEN);
+    if (len > 0) {
+        const char *nul = memchr(text, '\0', len);
+
+        /* the pattern property of a STIX object is text without NUL */
+        if (nul)
+            return fusion_error_set_at(err, FUSION_ERR_INVALID,
+                                       (uint64_t)(nul - text),
+                                       "NUL character at byte %zu: a "
+                                       "pattern cannot hold NUL",
+                                       (size_t)(nul - text));
+    }
 
     pat = pattern_arena_alloc(&arena, sizeof(*pat));
     if (!pat)

@@ -60,7 +60,8 @@ check "pattern explain json" 0 "$fusion" --json pattern explain "[file:size > 5]
 expect_in "pattern explain json" out.txt '"operator":">"'
 check "pattern unknown" 2 "$fusion" pattern frob "[a:b = 1]"
 
-# indicators: simple, two observations, a regex that cannot compile
+# indicators: simple, two observations, one beyond what the matcher
+# evaluates
 ind() { # id digit, pattern (JSON-escaped), extra members
     printf '{"type":"indicator","spec_version":"2.1","id":"indicator--0000000%s-1111-4111-8111-111111111111","created":"2020-01-01T00:00:00.000Z","modified":"2020-01-01T00:00:00.000Z","pattern":"%s","pattern_type":"stix","valid_from":"2020-01-01T00:00:00Z"%s}\n' "$1" "$2" "${3:-}"
 }
@@ -70,10 +71,21 @@ check "init" 0 "$fusion" init --no-tls
     ind 1 "[ipv4-addr:value = '198.51.100.1']"
     ind 2 "[domain-name:value = 'evil.example']"
     ind 3 "[domain-name:value = 'first.example'] FOLLOWEDBY [url:value = 'http://second.example/x']"
-    ind 4 "[file:name MATCHES '(unclosed']"
+    ind 4 "[file:name = 'a'] REPEATS 65 TIMES"
     ind 5 "[ipv4-addr:value = '203.0.113.9']" ',"valid_until":"2021-01-01T00:00:00Z"'
 } >ind.jsonl
-check "ingest indicators" 0 "$fusion" ingest ind.jsonl
+check "ingest indicators" 0 "$fusion" ingest --warnings ind.jsonl
+expect_in "ingest warns on a pattern not evaluated" err.txt "Fusion does not evaluate it"
+ind 6 "[file:name MATCHES '(unclosed']" >bad-regex.jsonl
+check "ingest bad regex" 0 "$fusion" ingest bad-regex.jsonl
+expect_in "ingest bad regex" err.txt "does not compile"
+check "pattern check bad regex" 3 "$fusion" pattern check "[file:name MATCHES '(']"
+check "pattern check bad cidr" 3 "$fusion" pattern check "[ipv4-addr:value ISSUBSET '10.0.0.0/33']"
+check "pattern check not evaluated" 0 "$fusion" pattern check "[file:name = 'a'] REPEATS 65 TIMES"
+expect_in "pattern check not evaluated" err.txt "warning"
+printf "[file:name = 'a\0b']" >nul.txt
+check "pattern check NUL" 3 "$fusion" pattern check - <nul.txt
+expect_in "pattern check NUL" err.txt "NUL character at byte 15"
 
 cat >events.jsonl <<'EOF'
 {"ts":1709287200.5,"uid":"C1","id.orig_h":"10.0.0.5","id.orig_p":50000,"id.resp_h":"198.51.100.1","id.resp_p":443,"proto":"tcp"}
@@ -98,16 +110,34 @@ if grep -q 'indicator--00000005' out.txt; then
     failures=$((failures + 1))
 fi
 
-# the sightings are stored, and a second run counts on
+# the sightings are stored; the same events again are repeats, a new
+# event counts on
 check "sightings stored" 0 "$fusion" --json search --type sighting
 expect_lines "sightings stored" out.txt 3
 check "match again" 3 "$fusion" match events.jsonl
-expect_in "count grows" out.txt '"count":2'
+expect_lines "match again hits" out.txt 3
+expect_in "same events again" out.txt '"count":1'
+expect_in "same events again" out.txt '"repeat":true'
 check "sighting versions" 0 "$fusion" search --type sighting --all-versions --json
-expect_lines "sighting versions" out.txt 6
+expect_lines "sighting versions unchanged" out.txt 3
+cat >later.jsonl <<'EOF'
+{"ts":1709290800.0,"uid":"C9","id.orig_h":"10.0.0.6","id.orig_p":50100,"id.resp_h":"198.51.100.1","id.resp_p":443,"proto":"tcp"}
+EOF
+check "match a new event" 0 "$fusion" match later.jsonl
+expect_in "count grows" out.txt '"count":2'
+expect_in "count grows" out.txt '"repeat":false'
+expect_in "last_seen widens" out.txt '"last_seen":"2024-03-01T11:00:00.000000Z"'
+check "sighting versions" 0 "$fusion" search --type sighting --all-versions --json
+expect_lines "sighting versions" out.txt 4
 check "observed data stored" 0 "$fusion" --json search --type observed-data
 [ "$(grep -c . out.txt)" -ge 4 ] ||
     { echo "FAIL: observed-data of the hits not stored"; failures=$((failures + 1)); }
+
+# an event's SCO that the store refuses is reported, not dropped silently
+echo '{"type":"ipv4-addr","spec_version":"2.1","value":"198.51.100.1","resolves_to_refs":["bogus"]}' >invalid-sco.jsonl
+check "refused SCO" 3 "$fusion" match invalid-sco.jsonl
+expect_in "refused SCO" err.txt "resolves_to_refs[0]"
+expect_in "refused SCO" err.txt "1 objects of sightings refused"
 
 # --no-store writes nothing
 before=$("$fusion" --json stats)

@@ -972,16 +972,16 @@ test_pattern_eval_compile_errors(void **state)
     assert_int_equal(compile_text("[file:name = 'a'] REPEATS 64 TIMES", &err),
                      FUSION_OK);
     assert_int_equal(compile_text("[file:name = 'a'] REPEATS 65 TIMES", &err),
-                     FUSION_ERR_INVALID);
+                     FUSION_ERR_LIMIT);
     assert_int_equal(err.offset, 18);
     assert_int_equal(compile_text("([file:name = 'a'] AND [file:name = 'b']) "
                                   "REPEATS 33 TIMES OR [file:name = 'c']",
                                   &err),
-                     FUSION_ERR_INVALID);
+                     FUSION_ERR_LIMIT);
     assert_int_equal(compile_text("[file:name = 'a'] REPEATS "
                                   "9223372036854775807 TIMES",
                                   &err),
-                     FUSION_ERR_INVALID);
+                     FUSION_ERR_LIMIT);
     assert_int_equal(compile_text("([file:name = 'a'] WITHIN 1 SECONDS "
                                   "WITHIN 2 SECONDS WITHIN 3 SECONDS WITHIN "
                                   "4 SECONDS WITHIN 5 SECONDS)",

@@ -291,7 +291,10 @@ test_pattern_parse_utf8_in_strings(void **state)
         FUSION_ERR_INVALID);
 }
 
-/* The length is explicit: a NUL is a character, not the end. */
+/*
+ * The length is explicit, so a NUL is not the end of the text; the text
+ * of a STIX pattern cannot hold one, inside a string or out.
+ */
 static void
 test_pattern_parse_embedded_nul(void **state)
 {
@@ -303,9 +306,10 @@ test_pattern_parse_embedded_nul(void **state)
     (void)state;
     assert_int_equal(
         fusion_pattern_parse(in_string, sizeof(in_string) - 1, &pat, &err),
-        FUSION_OK);
-    assert_int_equal(pat->root->cexpr->cmp->lit.u.str.len, 3);
-    fusion_pattern_free(pat);
+        FUSION_ERR_INVALID);
+    assert_true(err.has_offset);
+    assert_int_equal(err.offset, 15);
+    assert_non_null(strstr(err.message, "NUL"));
     assert_int_equal(
         fusion_pattern_parse(outside, sizeof(outside) - 1, &pat, &err),
         FUSION_ERR_INVALID);
