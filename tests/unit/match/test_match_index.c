@@ -110,7 +110,9 @@ test_index_simple_hits(void **state)
     put_ok(idx, ID_A, 1, "[ipv4-addr:value = '203.0.113.9']");
     put_ok(idx, ID_B, 1,
            "[domain-name:value = 'evil.example' OR url:value = 'http://x/']");
-    put_ok(idx, ID_C, 1, "[file:hashes.'SHA-256' = 'cc']");
+    put_ok(
+        idx, ID_C, 1,
+        "[file:hashes.'SHA-256' = '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f']");
     fusion_match_index_stats(idx, &st);
     assert_int_equal(st.indicators, 3);
     assert_int_equal(st.simple, 3);
@@ -125,11 +127,12 @@ test_index_simple_hits(void **state)
     expect_hits(idx, "{\"type\": \"url\", \"value\": \"http://x\"}", "");
     /* the value of another type does not hit */
     expect_hits(idx, "{\"type\": \"url\", \"value\": \"evil.example\"}", "");
-    expect_hits(idx,
-                "{\"timestamp\": \"2023-01-01T10:00:00Z\", \"event_type\": "
-                "\"fileinfo\", \"fileinfo\": {\"filename\": \"a\", "
-                "\"sha256\": \"cc\"}}",
-                "00000000000c/1;");
+    expect_hits(
+        idx,
+        "{\"timestamp\": \"2023-01-01T10:00:00Z\", \"event_type\": "
+        "\"fileinfo\", \"fileinfo\": {\"filename\": \"a\", "
+        "\"sha256\": \"275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f\"}}",
+        "00000000000c/1;");
     /* one event hitting two indicators, each reported once */
     expect_hits(idx,
                 "{\"timestamp\": \"2023-01-01T10:00:00Z\", \"event_type\": "
