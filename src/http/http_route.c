@@ -4,18 +4,6 @@
 
 #include "http/http_int.h"
 
-static int
-hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 enum fusion_err
 http_decode(const char *s, size_t len, bool plus, char *out)
 {
@@ -35,8 +23,8 @@ http_decode(const char *s, size_t len, bool plus, char *out)
         }
         if (len - i < 3)
             return FUSION_ERR_INVALID;
-        hi = hex_digit(s[i + 1]);
-        lo = hex_digit(s[i + 2]);
+        hi = fusion_hex_digit(s[i + 1]);
+        lo = fusion_hex_digit(s[i + 2]);
         /* an encoded NUL would silently cut the C string short */
         if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
             return FUSION_ERR_INVALID;

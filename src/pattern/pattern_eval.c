@@ -399,18 +399,6 @@ b64_digit(char c)
     return c == '/' ? 63 : -1;
 }
 
-static int
-hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static bool
 is_space(char c)
 {
@@ -462,7 +450,7 @@ decode_hex(const char *s, size_t len, unsigned char *dst, size_t *len_out)
     if (len % 2)
         return false;
     for (size_t i = 0; i < len; i += 2) {
-        int hi = hex_digit(s[i]), lo = hex_digit(s[i + 1]);
+        int hi = fusion_hex_digit(s[i]), lo = fusion_hex_digit(s[i + 1]);
 
         if (hi < 0 || lo < 0)
             return false;

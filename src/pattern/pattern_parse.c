@@ -247,16 +247,6 @@ decode_string(struct parser *p, const char *s, size_t len, const char **out,
     return FUSION_OK;
 }
 
-static unsigned
-hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return (unsigned)(c - '0');
-    if (c >= 'a' && c <= 'f')
-        return (unsigned)(c - 'a' + 10);
-    return (unsigned)(c - 'A' + 10);
-}
-
 static enum fusion_err
 decode_hex(struct parser *p, struct fusion_pattern_lit *lit)
 {
@@ -270,8 +260,8 @@ decode_hex(struct parser *p, struct fusion_pattern_lit *lit)
     if (!dst)
         return nomem(p);
     for (size_t i = 0; i < digits / 2; i++)
-        dst[i] =
-            (unsigned char)(hex_value(s[2 * i]) << 4 | hex_value(s[2 * i + 1]));
+        dst[i] = (unsigned char)(fusion_hex_digit(s[2 * i]) << 4 |
+                                 fusion_hex_digit(s[2 * i + 1]));
     dst[digits / 2] = '\0';
     lit->kind = FUSION_PATTERN_LIT_HEX;
     lit->u.str.ptr = (const char *)dst;

@@ -140,9 +140,10 @@ bool fusion_stix_json_member(const char *json, size_t len, const char *key,
 
 /*
  * The same for several keys in one pass: out[k] tells whether keys[k]
- * is a top-level member, and for a string its text as above. False,
- * with what was found so far in out, when json is not an object that
- * ends; a key given twice reports its last member.
+ * is a top-level member, and for a string its text as above. The scan
+ * stops once every key is found; a member given twice reports its
+ * first. False, with what was found so far in out, when json is not an
+ * object that ends before all keys are found.
  */
 enum fusion_stix_member_kind {
     FUSION_STIX_MEMBER_NONE,   /* no such member */

@@ -483,59 +483,6 @@ skip_space(const char *json, size_t len, size_t i)
     return i;
 }
 
-bool
-fusion_stix_json_member(const char *json, size_t len, const char *key,
-                        const char **value_out, size_t *len_out)
-{
-    size_t klen = strlen(key);
-    size_t depth = 0;
-    size_t i = skip_space(json, len, 0);
-    bool expect_key = true;
-
-    if (i >= len || json[i] != '{')
-        return false;
-    for (i++; i < len; i++) {
-        char c = json[i];
-
-        if (c == '"') {
-            size_t end = skip_string(json, len, i);
-            size_t colon = skip_space(json, len, end);
-            bool is_key =
-                depth == 0 && expect_key && colon < len && json[colon] == ':';
-
-            if (is_key && end - i - 2 == klen &&
-                memcmp(json + i + 1, key, klen) == 0) {
-                size_t v = skip_space(json, len, colon + 1);
-                size_t vend;
-
-                if (v >= len || json[v] != '"')
-                    return false;
-                vend = skip_string(json, len, v);
-                if (vend > len || json[vend - 1] != '"' || vend - v < 2)
-                    return false;
-                *value_out = json + v + 1;
-                *len_out = vend - v - 2;
-                return true;
-            }
-            if (is_key) {
-                expect_key = false;
-                i = colon;
-            } else {
-                i = end - 1;
-            }
-        } else if (c == '{' || c == '[') {
-            depth++;
-        } else if (c == '}' || c == ']') {
-            if (depth == 0)
-                return false;
-            depth--;
-        } else if (c == ',' && depth == 0) {
-            expect_key = true;
-        }
-    }
-    return false;
-}
-
 /* The member of keys[0..n) that the key at json[i] (a quote) names. */
 static size_t
 member_index(const char *json, size_t i, size_t end, const char *const *keys,
@@ -554,7 +501,7 @@ bool
 fusion_stix_json_members(const char *json, size_t len, const char *const *keys,
                          size_t n, struct fusion_stix_member *out)
 {
-    size_t depth = 0;
+    size_t depth = 0, found = 0;
     size_t i = skip_space(json, len, 0);
     bool expect_key = true;
 
@@ -572,7 +519,7 @@ fusion_stix_json_members(const char *json, size_t len, const char *const *keys,
                 depth == 0 && expect_key && colon < len && json[colon] == ':';
             size_t k = is_key ? member_index(json, i, end, keys, n) : n;
 
-            if (k < n) {
+            if (k < n && out[k].kind == FUSION_STIX_MEMBER_NONE) {
                 size_t v = skip_space(json, len, colon + 1);
                 size_t vend =
                     v < len && json[v] == '"' ? skip_string(json, len, v) : v;
@@ -586,6 +533,8 @@ fusion_stix_json_members(const char *json, size_t len, const char *const *keys,
                     out[k].kind = FUSION_STIX_MEMBER_OTHER;
                     out[k].value = json + v;
                 }
+                if (++found == n)
+                    return true;
             }
             if (is_key) {
                 expect_key = false;
@@ -604,4 +553,18 @@ fusion_stix_json_members(const char *json, size_t len, const char *const *keys,
         }
     }
     return false;
+}
+
+bool
+fusion_stix_json_member(const char *json, size_t len, const char *key,
+                        const char **value_out, size_t *len_out)
+{
+    struct fusion_stix_member m;
+
+    if (!fusion_stix_json_members(json, len, &key, 1, &m) ||
+        m.kind != FUSION_STIX_MEMBER_STRING)
+        return false;
+    *value_out = m.value;
+    *len_out = m.len;
+    return true;
 }

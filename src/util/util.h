@@ -261,6 +261,9 @@ bool fusion_uuid_is_valid(const char *s, size_t len, int *version_out);
 FUSION_NODISCARD enum fusion_err fusion_parse_int64(const char *s, size_t len,
                                                     int64_t *out);
 
+/* The value of hexadecimal digit c (either case), or -1. */
+int fusion_hex_digit(char c);
+
 /*
  * True when s[0..len) is text a person may be shown: valid UTF-8 (no
  * overlong forms, surrogates or code points past U+10FFFF) without C0 or

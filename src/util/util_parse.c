@@ -60,6 +60,18 @@ utf8_decode(const unsigned char *p, size_t n)
     return cp;
 }
 
+int
+fusion_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 bool
 fusion_text_is_printable(const char *s, size_t len)
 {

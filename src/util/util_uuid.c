@@ -6,18 +6,6 @@
 #include <string.h>
 #include <uuid/uuid.h>
 
-static int
-hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 bool
 fusion_uuid_is_valid(const char *s, size_t len, int *version_out)
 {
@@ -28,14 +16,14 @@ fusion_uuid_is_valid(const char *s, size_t len, int *version_out)
     for (size_t i = 0; i < len; i++) {
         bool dash = i == 8 || i == 13 || i == 18 || i == 23;
 
-        if (dash ? s[i] != '-' : hexval(s[i]) < 0)
+        if (dash ? s[i] != '-' : fusion_hex_digit(s[i]) < 0)
             return false;
     }
-    v = hexval(s[14]);
+    v = fusion_hex_digit(s[14]);
     if (v < 1 || v > 5)
         return false;
     /* RFC 4122 variant: the first hex digit of the fourth group is 8-b */
-    if (hexval(s[19]) < 8 || hexval(s[19]) > 11)
+    if (fusion_hex_digit(s[19]) < 8 || fusion_hex_digit(s[19]) > 11)
         return false;
     if (version_out)
         *version_out = v;
@@ -52,8 +40,8 @@ uuid_bytes(const char *s, unsigned char out[16])
 
         if (s[i] == '-')
             continue;
-        hi = hexval(s[i]);
-        lo = i + 1 < FUSION_UUID_LEN ? hexval(s[i + 1]) : -1;
+        hi = fusion_hex_digit(s[i]);
+        lo = i + 1 < FUSION_UUID_LEN ? fusion_hex_digit(s[i + 1]) : -1;
         if (hi < 0 || lo < 0 || j >= 16)
             return false;
         out[j++] = (unsigned char)(hi << 4 | lo);

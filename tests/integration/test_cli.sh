@@ -3,29 +3,11 @@
 # nothing stored from a failed file, searches, get and export.
 set -uo pipefail
 fusion=$1
+here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
-failures=0
-
-check() { # description, expected exit code, command...
-    local what=$1 want=$2
-    shift 2
-    "$@" >out.txt 2>err.txt
-    local got=$?
-    if [ "$got" -ne "$want" ]; then
-        echo "FAIL: $what: exit $got, expected $want"
-        sed 's/^/  | /' err.txt | head -5
-        failures=$((failures + 1))
-    fi
-}
-expect_in() { # description, file, text
-    if ! grep -qF -- "$3" "$2"; then
-        echo "FAIL: $1: '$3' not in $2:"
-        sed 's/^/  | /' "$2" | head -5
-        failures=$((failures + 1))
-    fi
-}
+. "$here/lib.sh"
 
 ind() { # id digit, value
     printf '{"type":"indicator","spec_version":"2.1","id":"indicator--0000000%s-1111-4111-8111-111111111111","created":"2020-01-01T00:00:00.000Z","modified":"2020-01-01T00:00:00.000Z","name":"Test %s","pattern":"[ipv4-addr:value = '"'"'%s'"'"']","pattern_type":"stix","valid_from":"2020-01-01T00:00:00Z","labels":["phishing"]}' "$1" "$1" "$2"

@@ -4,38 +4,11 @@
 # patterns reported without stopping the rest, revocations taken up.
 set -uo pipefail
 fusion=$1
+here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
-failures=0
-
-check() { # description, expected exit code, command...
-    local what=$1 want=$2
-    shift 2
-    "$@" >out.txt 2>err.txt
-    local got=$?
-    if [ "$got" -ne "$want" ]; then
-        echo "FAIL: $what: exit $got, expected $want"
-        sed 's/^/  | /' err.txt | head -5
-        failures=$((failures + 1))
-    fi
-}
-expect_in() { # description, file, text
-    if ! grep -qF -- "$3" "$2"; then
-        echo "FAIL: $1: '$3' not in $2:"
-        sed 's/^/  | /' "$2" | head -5
-        failures=$((failures + 1))
-    fi
-}
-expect_lines() { # description, file, count
-    local got
-    got=$(grep -c . "$2")
-    if [ "$got" -ne "$3" ]; then
-        echo "FAIL: $1: $got lines in $2, expected $3"
-        sed 's/^/  | /' "$2" | head -8
-        failures=$((failures + 1))
-    fi
-}
+. "$here/lib.sh"
 
 # fusion pattern
 check "pattern check valid" 0 "$fusion" pattern check "[ipv4-addr:value = '198.51.100.1']"

@@ -376,6 +376,43 @@ test_member_refusals(void **state)
         member("{\"a\":1}}\"modified\":\"x\"", "modified", buf, sizeof(buf)));
 }
 
+static void
+test_members_one_pass(void **state)
+{
+    static const char *const keys[] = { "id", "modified", "revoked", "x" };
+    static const char text[] =
+        "{\"type\":\"indicator\",\"ext\":{\"id\":\"inner\"},"
+        "\"id\":\"indicator--1\",\"revoked\":true,"
+        "\"modified\":\"2020-01-01T00:00:00Z\",\"l\":[\"x\"]}";
+    struct fusion_stix_member out[4];
+
+    (void)state;
+    assert_true(fusion_stix_json_members(text, strlen(text), keys, 4, out));
+    assert_int_equal(out[0].kind, FUSION_STIX_MEMBER_STRING);
+    assert_int_equal(out[0].len, 12);
+    assert_memory_equal(out[0].value, "indicator--1", 12);
+    assert_int_equal(out[1].kind, FUSION_STIX_MEMBER_STRING);
+    assert_memory_equal(out[1].value, "2020-01-01T00:00:00Z", 20);
+    assert_int_equal(out[2].kind, FUSION_STIX_MEMBER_OTHER);
+    assert_memory_equal(out[2].value, "true", 4);
+    /* a string in a list is no member */
+    assert_int_equal(out[3].kind, FUSION_STIX_MEMBER_NONE);
+
+    /* found before the text breaks off: true; not found: false */
+    assert_true(
+        fusion_stix_json_members("{\"id\":\"a\",\"modi", 15, keys, 1, out));
+    assert_int_equal(out[0].kind, FUSION_STIX_MEMBER_STRING);
+    assert_false(
+        fusion_stix_json_members("{\"id\":\"a\",\"modi", 15, keys, 2, out));
+    assert_int_equal(out[1].kind, FUSION_STIX_MEMBER_NONE);
+    assert_false(fusion_stix_json_members("[1]", 3, keys, 4, out));
+    assert_int_equal(out[0].kind, FUSION_STIX_MEMBER_NONE);
+    /* the first of a member given twice */
+    assert_true(fusion_stix_json_members("{\"id\":\"a\",\"id\":\"b\"}", 19,
+                                         keys, 1, out));
+    assert_memory_equal(out[0].value, "a", 1);
+}
+
 int
 main(void)
 {
@@ -396,6 +433,7 @@ main(void)
         cmocka_unit_test(test_canonical_nomem_sweep),
         cmocka_unit_test(test_member_top_level_only),
         cmocka_unit_test(test_member_refusals),
+        cmocka_unit_test(test_members_one_pass),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
