@@ -3,6 +3,7 @@
  * Event readers: one line of STIX, Suricata EVE JSON or Zeek JSON becomes
  * one observation; the STIX 2.1 observed-data object that records it,
  * and the ids of the SCOs made for it, are made when first asked for.
+ * STIX lines are read here, Suricata and Zeek ones in match_sco.c.
  */
 #include "match/match.h"
 
@@ -15,26 +16,11 @@
 /* UUIDv5 namespace of the observed-data ids made from event lines. */
 #define EVENT_NAMESPACE FUSION_MATCH_NAMESPACE
 
-/* Most SCOs one event line may yield. */
-#define EVENT_MAX_SCOS 4096
-
-/*
- * Bytes of the local name of an SCO made by a reader ("@" and up to four
- * digits, EVENT_MAX_SCOS being 4096), with its NUL.
- */
-#define LOCAL_NAME_MAX 8
-
 /* What fusion_event_materialize still has to do for an event. */
 enum event_pending {
     EVENT_READY, /* SCOs have their ids: only the observed-data is missing */
     EVENT_LOCAL, /* SCOs made by a reader, refs by local name, no ids */
     EVENT_BARE,  /* one SCO read without an id, nothing refers to it */
-};
-
-/* SCOs of an event while it is built, in the order they were added. */
-struct builder {
-    json_t *scos;
-    struct fusion_error *err;
 };
 
 static void
@@ -56,8 +42,8 @@ event_free(struct fusion_event *ev)
  * the fault lies; the message leaves it out, since whoever reports the
  * error says where the line is and adds the offset to that.
  */
-static enum fusion_err
-bad(struct fusion_error *err, uint64_t offset, const char *why)
+enum fusion_err
+match_event_invalid(struct fusion_error *err, uint64_t offset, const char *why)
 {
     return fusion_error_set_at(err, FUSION_ERR_INVALID, offset,
                                "invalid event: %s", why);
@@ -130,8 +116,8 @@ parse_time_epoch(double v, struct fusion_ts *out)
     return FUSION_OK;
 }
 
-static enum fusion_err
-parse_time_json(const json_t *v, struct fusion_ts *out)
+enum fusion_err
+match_parse_time(const json_t *v, struct fusion_ts *out)
 {
     if (json_is_string(v))
         return parse_time_text(json_string_value(v), json_string_length(v),
@@ -139,27 +125,6 @@ parse_time_json(const json_t *v, struct fusion_ts *out)
     if (json_is_number(v))
         return parse_time_epoch(json_number_value(v), out);
     return FUSION_ERR_INVALID;
-}
-
-/*
- * Keys set here are static ASCII, and string values either come from
- * the line (which jansson has checked is UTF-8) or are made of such
- * text, so the UTF-8 checks of json_string and json_object_set are left
- * out.
- */
-static enum fusion_err
-set_new(json_t *obj, const char *key, json_t *value)
-{
-    if (!value)
-        return FUSION_ERR_NOMEM;
-    return json_object_set_new_nocheck(obj, key, value) ? FUSION_ERR_NOMEM
-                                                        : FUSION_OK;
-}
-
-static enum fusion_err
-set_str(json_t *obj, const char *key, const char *value)
-{
-    return set_new(obj, key, json_string_nocheck(value));
 }
 
 /*
@@ -195,8 +160,8 @@ assign_id(json_t *sco)
             return FUSION_ERR_INVALID;
         snprintf(id, sizeof(id), "%s--%s", type, uuid);
     }
-    rc = set_str(sco, "id", id);
-    return rc ? rc : set_str(sco, "spec_version", "2.1");
+    rc = match_set_str(sco, "id", id);
+    return rc ? rc : match_set_str(sco, "spec_version", "2.1");
 }
 
 /*
@@ -204,7 +169,7 @@ assign_id(json_t *sco)
  * already is not added twice. NULL on failure.
  */
 static const char *
-add_sco_with_id(struct builder *b, json_t *sco)
+add_sco_with_id(struct match_builder *b, json_t *sco)
 {
     const char *id;
     size_t i;
@@ -222,1041 +187,9 @@ add_sco_with_id(struct builder *b, json_t *sco)
             return have;
         }
     }
-    if (i >= EVENT_MAX_SCOS || json_array_append_new(b->scos, sco))
+    if (i >= MATCH_EVENT_MAX_SCOS || json_array_append_new(b->scos, sco))
         return NULL;
     return id;
-}
-
-/*
- * The local name of SCO number i of a reader's event: what its _ref and
- * _refs properties hold until the event is materialized and they become
- * ids. A name starts with '@', which no STIX id does.
- */
-static void
-local_name(size_t i, char out[LOCAL_NAME_MAX])
-{
-    size_t n = i >= 1000 ? 4 : i >= 100 ? 3 : i >= 10 ? 2 : 1;
-
-    assert(i < EVENT_MAX_SCOS);
-    out[0] = '@';
-    out[n + 1] = '\0';
-    for (; n > 0; n--) {
-        out[n] = (char)('0' + i % 10);
-        i /= 10;
-    }
-}
-
-static json_t *
-local_ref(size_t i)
-{
-    char name[LOCAL_NAME_MAX];
-
-    local_name(i, name);
-    return json_string_nocheck(name);
-}
-
-/*
- * The readers' SCOs whose id depends on their value alone (STIX 2.1
- * section 2.9 lists value as their only contributing property): two of
- * one type and value would get one id.
- */
-static bool
-is_value_type(const char *type)
-{
-    return strcmp(type, "ipv4-addr") == 0 || strcmp(type, "ipv6-addr") == 0 ||
-           strcmp(type, "domain-name") == 0 || strcmp(type, "url") == 0;
-}
-
-/*
- * Adds an SCO made by a reader (taken) and returns its number, or -1 on
- * failure. Ids come later; an SCO that would get the id of one added
- * already (same type and value) is not added again, and the number of
- * the first is returned, as the ids would decide. Other SCOs come at
- * most once per event.
- */
-static long
-add_sco(struct builder *b, json_t *sco)
-{
-    const char *type = fusion_stix_str(sco, "type");
-    const json_t *value = json_object_get(sco, "value");
-    size_t n = json_array_size(b->scos);
-
-    if (!sco)
-        return -1;
-    assert(type);
-    if (json_is_string(value) && is_value_type(type)) {
-        for (size_t i = 0; i < n; i++) {
-            const json_t *have = json_array_get(b->scos, i);
-            const json_t *hv = json_object_get(have, "value");
-
-            if (json_is_string(hv) &&
-                json_string_length(hv) == json_string_length(value) &&
-                strcmp(json_string_value(hv), json_string_value(value)) == 0 &&
-                strcmp(fusion_stix_str(have, "type"), type) == 0) {
-                json_decref(sco);
-                return (long)i;
-            }
-        }
-    }
-    if (n >= EVENT_MAX_SCOS || json_array_append_new(b->scos, sco))
-        return -1;
-    return (long)n;
-}
-
-static json_t *
-new_sco(const char *type)
-{
-    json_t *sco = json_object();
-
-    if (sco && set_str(sco, "type", type)) {
-        json_decref(sco);
-        return NULL;
-    }
-    return sco;
-}
-
-/* An SCO with one string property, e.g. domain-name value. */
-static long
-add_value_sco(struct builder *b, const char *type, const char *value)
-{
-    json_t *sco = new_sco(type);
-
-    if (sco && set_str(sco, "value", value)) {
-        json_decref(sco);
-        return -1;
-    }
-    return add_sco(b, sco);
-}
-
-static long
-add_ip(struct builder *b, const char *addr)
-{
-    return add_value_sco(b, strchr(addr, ':') ? "ipv6-addr" : "ipv4-addr",
-                         addr);
-}
-
-static const char *
-str_at(const json_t *obj, const char *key)
-{
-    const char *s = fusion_stix_str(obj, key);
-
-    return s && *s ? s : NULL;
-}
-
-/*
- * The values the readers give SCOs take the forms STIX 2.1 (and the
- * validator ingest applies) require, so that every SCO made is stored:
- * text that does not fit makes no SCO.
- */
-
-/* A dotted quad without leading zeros, as ipv4-addr values are written. */
-static bool
-is_ipv4_text(const char *s)
-{
-    for (int i = 0; i < 4; i++) {
-        size_t n = strspn(s, "0123456789");
-
-        if (n == 0 || n > 3 || (n > 1 && s[0] == '0') ||
-            (n == 3 && strncmp(s, "255", 3) > 0))
-            return false;
-        s += n;
-        if (i < 3 && *s++ != '.')
-            return false;
-    }
-    return *s == '\0';
-}
-
-/*
- * IPv6 text (RFC 4291 section 2.2) with an optional zone; the form with
- * an embedded IPv4 address is not an ipv6-addr value.
- */
-static bool
-is_ipv6_text(const char *s)
-{
-    int groups = 0, gap = 0;
-
-    if (s[0] == ':' && s[1] == ':') {
-        gap = 1;
-        s += 2;
-    } else if (s[0] == ':') {
-        return false;
-    }
-    while (*s && *s != '%') {
-        size_t n = 0;
-
-        while (n < 5 && isxdigit((unsigned char)s[n]))
-            n++;
-        if (n == 0 || n > 4)
-            return false;
-        groups++;
-        s += n;
-        if (s[0] == ':' && s[1] == ':') {
-            if (gap++)
-                return false;
-            s += 2;
-        } else if (s[0] == ':') {
-            if (!s[1] || s[1] == '%')
-                return false;
-            s++;
-        }
-    }
-    if (gap ? groups > 7 : groups != 8)
-        return false;
-    return *s == '\0' || (s[1] != '\0' && !strchr(s, '/'));
-}
-
-static bool
-is_ip_text(const char *s)
-{
-    return is_ipv4_text(s) || is_ipv6_text(s);
-}
-
-/*
- * A domain-name value: dot-separated labels of 1 to 63 bytes, 253 in
- * all, no label starting with '-' nor one before a dot ending with it,
- * and no space, control or URL delimiter.
- */
-static bool
-is_domain_text(const char *s)
-{
-    size_t len = strlen(s), label = 0;
-
-    if (len == 0 || len > 253)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)s[i];
-
-        if (ch == '.') {
-            if (label == 0 || s[i - 1] == '-')
-                return false;
-            label = 0;
-        } else if (ch <= 0x20 || ch == 0x7f || strchr("/\\@:?#[]%", ch)) {
-            return false;
-        } else if (++label > 63 || (label == 1 && ch == '-')) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/*
- * A digest of want hex digits into out (want + 1 bytes), in lower case;
- * colons between its bytes, as Suricata writes fingerprints, are
- * dropped. False for anything else: a hash of the wrong length is not
- * one STIX takes.
- */
-static bool
-digest_hex(const char *text, size_t want, char *out)
-{
-    size_t n = 0;
-
-    for (; *text; text++) {
-        if (*text == ':')
-            continue;
-        if (n == want || !isxdigit((unsigned char)*text))
-            return false;
-        out[n++] = (char)tolower((unsigned char)*text);
-    }
-    out[n] = '\0';
-    return n == want;
-}
-
-/* Network endpoints common to Suricata and Zeek. */
-struct endpoints {
-    const char *src_ip;
-    const char *dst_ip;
-    const json_t *src_port;
-    const json_t *dst_port;
-    const char *proto;     /* transport: Suricata proto, Zeek proto */
-    const char *app_proto; /* Suricata app_proto, Zeek service (a list) */
-    const char *kind;      /* Suricata event_type, Zeek log */
-};
-
-/* A port number of an event, or -1 when it gives none. */
-static long
-port_value(const json_t *port)
-{
-    json_int_t p;
-
-    if (!json_is_integer(port))
-        return -1;
-    p = json_integer_value(port);
-    return p >= 0 && p <= 65535 ? (long)p : -1;
-}
-
-static enum fusion_err
-put_port(json_t *nt, const char *key, const json_t *port)
-{
-    long p = port_value(port);
-
-    return p < 0 ? FUSION_OK : set_new(nt, key, json_integer(p));
-}
-
-/*
- * What the kind of an event says of its traffic when the event leaves
- * its protocols out (Zeek's http and ssl logs never name them): the
- * transport the application protocol runs over, DNS over UDP as it
- * mostly does, and the application protocol itself.
- */
-static const struct kind_protocols {
-    const char *kind;
-    const char *transport;
-    const char *app;
-} kind_protocols[] = {
-    { "dns", "udp", "dns" },
-    { "http", "tcp", "http" },
-    { "ssl", "tcp", "ssl" },
-    { "tls", "tcp", "tls" },
-};
-
-/*
- * Adds the len bytes at name to the protocols list in lower case, once.
- * Suricata's "failed" and "unknown" and Zeek's '-'-prefixed services
- * (analyzers that gave up) name no protocol.
- */
-static enum fusion_err
-add_protocol(json_t *list, const char *name, size_t len)
-{
-    char lower[32];
-    const json_t *have;
-    size_t i;
-
-    if (len == 0 || len >= sizeof(lower) || name[0] == '-')
-        return FUSION_OK;
-    for (i = 0; i < len; i++)
-        lower[i] = (char)tolower((unsigned char)name[i]);
-    lower[len] = '\0';
-    if (strcmp(lower, "failed") == 0 || strcmp(lower, "unknown") == 0)
-        return FUSION_OK;
-    json_array_foreach(list, i, have)
-    {
-        if (strcmp(json_string_value(have), lower) == 0)
-            return FUSION_OK;
-    }
-    return json_array_append_new(list, json_string_nocheck(lower))
-               ? FUSION_ERR_NOMEM
-               : FUSION_OK;
-}
-
-/*
- * protocols, which a network-traffic must have (STIX 2.1 section 6.12),
- * lowest layer first: the transport and the application protocols the
- * event names, or else those its kind implies, or when nothing is known
- * the network layer of the addresses (family, "ipv4" or "ipv6").
- */
-static enum fusion_err
-put_protocols(json_t *nt, const struct endpoints *ep, const char *family)
-{
-    const char *transport = ep->proto, *app = ep->app_proto;
-    json_t *list = json_array();
-    enum fusion_err rc = FUSION_OK;
-
-    if (!list)
-        return FUSION_ERR_NOMEM;
-    for (size_t i = 0;
-         ep->kind && i < sizeof(kind_protocols) / sizeof(*kind_protocols);
-         i++) {
-        if (strcmp(ep->kind, kind_protocols[i].kind) != 0)
-            continue;
-        transport = transport ? transport : kind_protocols[i].transport;
-        app = app ? app : kind_protocols[i].app;
-    }
-    if (transport)
-        rc = add_protocol(list, transport, strlen(transport));
-    for (const char *p = app; !rc && p && *p;) {
-        size_t n = strcspn(p, ",");
-
-        rc = add_protocol(list, p, n);
-        p += p[n] ? n + 1 : n;
-    }
-    if (!rc && json_array_size(list) == 0)
-        rc = add_protocol(list, family, strlen(family));
-    if (rc) {
-        json_decref(list);
-        return rc;
-    }
-    return set_new(nt, "protocols", list);
-}
-
-/* The address SCO of an endpoint: *out is its number, -1 for none. */
-static enum fusion_err
-add_endpoint(struct builder *b, const char *ip, long *out)
-{
-    *out = -1;
-    if (!ip || !is_ip_text(ip))
-        return FUSION_OK;
-    *out = add_ip(b, ip);
-    return *out < 0 ? FUSION_ERR_NOMEM : FUSION_OK;
-}
-
-/*
- * network-traffic with src_ref and dst_ref to the address SCOs; ext
- * (taken, may be NULL) becomes its extensions. Nothing is added for an
- * event without addresses.
- */
-static enum fusion_err
-add_traffic(struct builder *b, const struct endpoints *ep, json_t *ext)
-{
-    long src = -1, dst = -1;
-    json_t *nt;
-    enum fusion_err rc;
-
-    rc = add_endpoint(b, ep->src_ip, &src);
-    if (!rc)
-        rc = add_endpoint(b, ep->dst_ip, &dst);
-    if (rc || (src < 0 && dst < 0)) {
-        json_decref(ext);
-        return rc;
-    }
-    nt = new_sco("network-traffic");
-    if (!nt) {
-        json_decref(ext);
-        return FUSION_ERR_NOMEM;
-    }
-    rc = src >= 0 ? set_new(nt, "src_ref", local_ref((size_t)src)) : FUSION_OK;
-    if (!rc && dst >= 0)
-        rc = set_new(nt, "dst_ref", local_ref((size_t)dst));
-    if (!rc)
-        rc = put_port(nt, "src_port", ep->src_port);
-    if (!rc)
-        rc = put_port(nt, "dst_port", ep->dst_port);
-    if (!rc)
-        rc = put_protocols(
-            nt, ep,
-            strchr(dst >= 0 ? ep->dst_ip : ep->src_ip, ':') ? "ipv6" : "ipv4");
-    if (!rc && ext) {
-        rc = set_new(nt, "extensions", ext);
-        ext = NULL;
-    }
-    json_decref(ext);
-    if (rc) {
-        json_decref(nt);
-        return rc;
-    }
-    return add_sco(b, nt) >= 0 ? FUSION_OK : FUSION_ERR_NOMEM;
-}
-
-/*
- * domain-name resolving to the addresses among answers (strings). The
- * addresses are added even when name is no domain name, which then
- * makes no SCO.
- */
-static enum fusion_err
-add_domain(struct builder *b, const char *name, const char *const *answers,
-           size_t nanswers)
-{
-    bool is_name = is_domain_text(name);
-    json_t *dn = new_sco("domain-name"), *refs = NULL;
-    enum fusion_err rc;
-
-    if (!dn)
-        return FUSION_ERR_NOMEM;
-    rc = set_str(dn, "value", name);
-    for (size_t i = 0; !rc && i < nanswers; i++) {
-        long ip;
-
-        if (!is_ip_text(answers[i]))
-            continue;
-        ip = add_ip(b, answers[i]);
-        if (ip < 0) {
-            rc = FUSION_ERR_NOMEM;
-            break;
-        }
-        if (!is_name)
-            continue;
-        if (!refs)
-            refs = json_array();
-        if (!refs || json_array_append_new(refs, local_ref((size_t)ip)))
-            rc = FUSION_ERR_NOMEM;
-    }
-    if (!rc && refs) {
-        rc = set_new(dn, "resolves_to_refs", refs);
-        refs = NULL;
-    }
-    json_decref(refs);
-    if (rc || !is_name) {
-        json_decref(dn);
-        return rc;
-    }
-    return add_sco(b, dn) >= 0 ? FUSION_OK : FUSION_ERR_NOMEM;
-}
-
-/*
- * An HTTP Host header, or a TLS server name, split: the name (an IPv6
- * literal without its brackets), whether it is an IPv6 literal, and
- * whether a port follows. Host headers bracket IPv6 literals
- * ("[2001:db8::1]:8080"); a bare one (several colons) has no port.
- */
-struct host_parts {
-    const char *name;
-    size_t name_len;
-    bool is_ipv6;
-    bool has_port;
-};
-
-static void
-split_host(const char *host, struct host_parts *out)
-{
-    const char *colon = strchr(host, ':');
-    const char *end = host[0] == '[' ? strchr(host, ']') : NULL;
-
-    out->name = host;
-    out->name_len = strlen(host);
-    out->is_ipv6 = false;
-    out->has_port = false;
-    if (end) {
-        out->name = host + 1;
-        out->name_len = (size_t)(end - host - 1);
-        out->is_ipv6 = true;
-        out->has_port = end[1] == ':';
-    } else if (colon && strchr(colon + 1, ':')) {
-        out->is_ipv6 = true;
-    } else if (colon) {
-        out->name_len = (size_t)(colon - host);
-        out->has_port = true;
-    }
-}
-
-/*
- * The SCO of a host an event names: an address for an IP literal, or
- * else a domain-name when it is one; nothing for other text.
- */
-static enum fusion_err
-add_host(struct builder *b, const char *host)
-{
-    struct host_parts hp;
-    char name[256];
-
-    split_host(host, &hp);
-    if (hp.name_len == 0 || hp.name_len >= sizeof(name))
-        return FUSION_OK;
-    memcpy(name, hp.name, hp.name_len);
-    name[hp.name_len] = '\0';
-    if (is_ip_text(name))
-        return add_ip(b, name) >= 0 ? FUSION_OK : FUSION_ERR_NOMEM;
-    if (!is_domain_text(name))
-        return FUSION_OK;
-    return add_value_sco(b, "domain-name", name) >= 0 ? FUSION_OK
-                                                      : FUSION_ERR_NOMEM;
-}
-
-/* Whether path is an absolute URL: an RFC 3986 scheme, then "://". */
-static bool
-is_absolute_url(const char *path)
-{
-    size_t n = 1;
-
-    if (!isalpha((unsigned char)path[0]))
-        return false;
-    while (isalnum((unsigned char)path[n]) ||
-           (path[n] && strchr("+-.", path[n])))
-        n++;
-    return strncmp(path + n, "://", 3) == 0;
-}
-
-/*
- * Appends text to a URL, %-encoding the bytes a URL (RFC 3986) cannot
- * carry as they are: controls, space, non-ASCII, the delimiters it
- * excludes, and a '%' that does not start an escape.
- */
-static enum fusion_err
-put_url_text(struct fusion_buf *url, const char *text, size_t len)
-{
-    enum fusion_err rc = FUSION_OK;
-
-    for (size_t i = 0; !rc && i < len; i++) {
-        unsigned char ch = (unsigned char)text[i];
-        bool keep = ch > 0x20 && ch < 0x7f && !strchr("\"<>\\^`{|}", ch);
-
-        if (keep && ch == '%')
-            keep = i + 2 < len && isxdigit((unsigned char)text[i + 1]) &&
-                   isxdigit((unsigned char)text[i + 2]);
-        if (keep)
-            rc = fusion_buf_putc(url, (char)ch);
-        else
-            rc = fusion_buf_printf(url, "%%%02X", ch);
-    }
-    return rc;
-}
-
-/*
- * http:// and the authority of a request to host at port (-1: not
- * known): the port is added unless it is HTTP's own, 80, or host has
- * one already; an IPv6 literal goes in brackets.
- */
-static enum fusion_err
-put_authority(struct fusion_buf *url, const char *host, long port)
-{
-    struct host_parts hp;
-    bool bracket;
-    enum fusion_err rc;
-
-    split_host(host, &hp);
-    bracket = hp.is_ipv6 && host[0] != '[';
-    rc = fusion_buf_puts(url, bracket ? "http://[" : "http://");
-    if (!rc)
-        rc = put_url_text(url, host, strlen(host));
-    if (!rc && bracket)
-        rc = fusion_buf_putc(url, ']');
-    if (!rc && !hp.has_port && port >= 0 && port != 80)
-        rc = fusion_buf_printf(url, ":%ld", port);
-    return rc;
-}
-
-/*
- * url SCO of an HTTP request: the URL as sent when it is absolute, or
- * else made of the host, the server's port and the path (origin form,
- * starting with '/'; other request targets name no URL). The scheme is
- * http: a request an HTTP log shows went in clear.
- */
-static enum fusion_err
-add_url(struct builder *b, const char *host, const char *path, long port)
-{
-    bool absolute = path && is_absolute_url(path);
-    struct fusion_buf url;
-    enum fusion_err rc = FUSION_OK;
-
-    if (!path || (!absolute && (!host || path[0] != '/')))
-        return FUSION_OK;
-    /* every byte may become three */
-    fusion_buf_init(&url, 4u * FUSION_EVENT_MAX_LINE);
-    if (!absolute)
-        rc = put_authority(&url, host, port);
-    if (!rc)
-        rc = put_url_text(&url, path, strlen(path));
-    if (!rc && add_value_sco(b, "url", url.data) < 0)
-        rc = FUSION_ERR_NOMEM;
-    fusion_buf_release(&url);
-    return rc;
-}
-
-/* A request header, as the list of values STIX 2.1 gives each one. */
-static enum fusion_err
-put_header(json_t *headers, const char *name, const char *value)
-{
-    json_t *list;
-
-    if (!value)
-        return FUSION_OK;
-    list = json_array();
-    if (!list || json_array_append_new(list, json_string_nocheck(value))) {
-        json_decref(list);
-        return FUSION_ERR_NOMEM;
-    }
-    return set_new(headers, name, list);
-}
-
-/*
- * The http-request-ext of a network-traffic (STIX 2.1 section 6.12.2),
- * which needs the request's method and value (target): without them
- * *ext_out stays NULL. Host and User-Agent go in request_header.
- */
-static enum fusion_err
-http_ext(const char *method, const char *path, const char *host,
-         const char *agent, json_t **ext_out)
-{
-    json_t *ext, *headers;
-    char lower[32];
-    size_t n = 0;
-    enum fusion_err rc;
-
-    if (!method || !path)
-        return FUSION_OK;
-    for (; method[n] && n + 1 < sizeof(lower); n++)
-        lower[n] = (char)tolower((unsigned char)method[n]);
-    lower[n] = '\0';
-    ext = json_pack("{ss ss}", "request_method", lower, "request_value", path);
-    headers = json_object();
-    rc = ext && headers ? put_header(headers, "Host", host) : FUSION_ERR_NOMEM;
-    if (!rc)
-        rc = put_header(headers, "User-Agent", agent);
-    if (!rc && json_object_size(headers) > 0) {
-        rc = set_new(ext, "request_header", headers);
-        headers = NULL;
-    }
-    json_decref(headers);
-    if (!rc) {
-        *ext_out = json_pack("{so}", "http-request-ext", ext);
-        ext = NULL;
-        rc = *ext_out ? FUSION_OK : FUSION_ERR_NOMEM;
-    }
-    json_decref(ext);
-    return rc;
-}
-
-/* Puts hashes[alg] when text is a digest of digits hex digits. */
-static enum fusion_err
-put_hash(json_t *hashes, const char *alg, const char *text, size_t digits)
-{
-    char hex[129];
-
-    assert(digits < sizeof(hex));
-    if (!text || !digest_hex(text, digits, hex))
-        return FUSION_OK;
-    return set_str(hashes, alg, hex);
-}
-
-/*
- * hashes of sco when one of the digests is one: STIX takes no empty
- * hashes, nor one of the wrong length for its algorithm.
- */
-static enum fusion_err
-put_hashes(json_t *sco, const char *md5, const char *sha1, const char *sha256)
-{
-    json_t *hashes = json_object();
-    enum fusion_err rc;
-
-    if (!hashes)
-        return FUSION_ERR_NOMEM;
-    rc = put_hash(hashes, "MD5", md5, 32);
-    if (!rc)
-        rc = put_hash(hashes, "SHA-1", sha1, 40);
-    if (!rc)
-        rc = put_hash(hashes, "SHA-256", sha256, 64);
-    if (!rc && json_object_size(hashes) > 0)
-        return set_new(sco, "hashes", hashes);
-    json_decref(hashes);
-    return rc;
-}
-
-/*
- * File with hashes from hex digests, in lower case as Suricata and Zeek
- * write them. STIX 2.1 wants a name or hashes: without either no file
- * is added.
- */
-static enum fusion_err
-add_file(struct builder *b, const char *name, const char *md5, const char *sha1,
-         const char *sha256, const json_t *size, const char *mime)
-{
-    json_t *file = new_sco("file");
-    enum fusion_err rc;
-
-    if (!file)
-        return FUSION_ERR_NOMEM;
-    rc = put_hashes(file, md5, sha1, sha256);
-    if (!rc && name)
-        rc = set_str(file, "name", name);
-    if (!rc && mime)
-        rc = set_str(file, "mime_type", mime);
-    /* STIX integers lie within +-(2^53-1) */
-    if (!rc && json_is_integer(size) && json_integer_value(size) >= 0 &&
-        json_integer_value(size) < (json_int_t)1 << 53)
-        rc = set_new(file, "size", json_integer(json_integer_value(size)));
-    if (rc || (!name && !json_object_get(file, "hashes"))) {
-        json_decref(file);
-        return rc;
-    }
-    return add_sco(b, file) >= 0 ? FUSION_OK : FUSION_ERR_NOMEM;
-}
-
-/* What a TLS event tells of the server's certificate. */
-struct cert_info {
-    const char *sha1;   /* fingerprints: hex, bytes may be colon-separated */
-    const char *sha256; /* of the DER certificate */
-    const char *subject;
-    const char *issuer;
-    const char *serial;
-};
-
-/* x509-certificate with what ci holds; nothing when it holds nothing. */
-static enum fusion_err
-add_certificate(struct builder *b, const struct cert_info *ci)
-{
-    json_t *cert = new_sco("x509-certificate");
-    enum fusion_err rc;
-
-    if (!cert)
-        return FUSION_ERR_NOMEM;
-    rc = put_hashes(cert, NULL, ci->sha1, ci->sha256);
-    if (!rc && ci->subject)
-        rc = set_str(cert, "subject", ci->subject);
-    if (!rc && ci->issuer)
-        rc = set_str(cert, "issuer", ci->issuer);
-    if (!rc && ci->serial)
-        rc = set_str(cert, "serial_number", ci->serial);
-    /* type alone: STIX 2.1 wants at least one property more */
-    if (rc || json_object_size(cert) == 1) {
-        json_decref(cert);
-        return rc;
-    }
-    return add_sco(b, cert) >= 0 ? FUSION_OK : FUSION_ERR_NOMEM;
-}
-
-/*
- * Suricata EVE JSON.
- */
-
-/* rdata of A and AAAA answers, from the v2 list or the grouped form. */
-static size_t
-suricata_answers(const json_t *dns, const char **out, size_t max)
-{
-    const json_t *list = json_object_get(dns, "answers"), *v;
-    const json_t *grouped = json_object_get(dns, "grouped");
-    const char *groups[2] = { "A", "AAAA" };
-    size_t n = 0, i;
-
-    json_array_foreach(list, i, v)
-    {
-        const char *rr = fusion_stix_str(v, "rrtype");
-        const char *data = str_at(v, "rdata");
-
-        if (n < max && data && rr &&
-            (strcmp(rr, "A") == 0 || strcmp(rr, "AAAA") == 0))
-            out[n++] = data;
-    }
-    for (size_t g = 0; g < 2; g++) {
-        json_array_foreach(json_object_get(grouped, groups[g]), i, v)
-        {
-            if (n < max && json_is_string(v))
-                out[n++] = json_string_value(v);
-        }
-    }
-    return n;
-}
-
-static enum fusion_err
-suricata_dns(struct builder *b, const json_t *dns)
-{
-    const char *answers[64];
-    size_t nanswers = suricata_answers(dns, answers, 64), i;
-    const char *name = str_at(dns, "rrname");
-    enum fusion_err rc = FUSION_OK;
-    const json_t *q;
-
-    if (name)
-        rc = add_domain(b, name, answers, nanswers);
-    json_array_foreach(json_object_get(dns, "queries"), i, q)
-    {
-        const char *qname = str_at(q, "rrname");
-
-        if (!rc && qname)
-            rc = add_domain(b, qname, answers, nanswers);
-    }
-    return rc;
-}
-
-/*
- * Suricata's hostname comes without the port, which http_port gives
- * when the request named one; else the server's port is the URL's.
- */
-static enum fusion_err
-suricata_http(struct builder *b, const json_t *http, const json_t *dst_port,
-              json_t **ext_out)
-{
-    const char *host = str_at(http, "hostname");
-    const char *path = str_at(http, "url");
-    long port = port_value(json_object_get(http, "http_port"));
-    enum fusion_err rc = FUSION_OK;
-
-    if (host)
-        rc = add_host(b, host);
-    if (!rc)
-        rc = add_url(b, host, path, port >= 0 ? port : port_value(dst_port));
-    if (!rc)
-        rc = http_ext(str_at(http, "http_method"), path, host,
-                      str_at(http, "http_user_agent"), ext_out);
-    return rc;
-}
-
-static enum fusion_err
-suricata_tls(struct builder *b, const json_t *tls, json_t **ext_out)
-{
-    const struct cert_info ci = {
-        .sha1 = str_at(tls, "fingerprint"),
-        .subject = str_at(tls, "subject"),
-        .issuer = str_at(tls, "issuerdn"),
-        .serial = str_at(tls, "serial"),
-    };
-    const char *sni = str_at(tls, "sni");
-    const char *ja3 = str_at(json_object_get(tls, "ja3"), "hash");
-    const char *ja3s = str_at(json_object_get(tls, "ja3s"), "hash");
-    enum fusion_err rc;
-
-    rc = sni ? add_host(b, sni) : FUSION_OK;
-    if (rc)
-        return rc;
-    /*
-     * JA3 digests have no STIX property; they travel in a custom
-     * extension of the network-traffic.
-     */
-    if (ja3 || ja3s) {
-        *ext_out = json_pack("{s{s:s*, s:s*}}", "x-fusion-tls-ext", "ja3", ja3,
-                             "ja3s", ja3s);
-        if (!*ext_out)
-            return FUSION_ERR_NOMEM;
-    }
-    return add_certificate(b, &ci);
-}
-
-/*
- * Suricata's magic is libmagic's description of the content ("PE32
- * executable ..."), not the media type file's mime_type holds.
- */
-static enum fusion_err
-suricata_fileinfo(struct builder *b, const json_t *fi)
-{
-    return add_file(b, str_at(fi, "filename"), str_at(fi, "md5"),
-                    str_at(fi, "sha1"), str_at(fi, "sha256"),
-                    json_object_get(fi, "size"), NULL);
-}
-
-static enum fusion_err
-read_suricata(const json_t *root, struct builder *b, struct fusion_ts *when,
-              const char **kind)
-{
-    struct endpoints ep = {
-        .src_ip = str_at(root, "src_ip"),
-        .dst_ip = str_at(root, "dest_ip"),
-        .src_port = json_object_get(root, "src_port"),
-        .dst_port = json_object_get(root, "dest_port"),
-        .proto = str_at(root, "proto"),
-        .app_proto = str_at(root, "app_proto"),
-        .kind = str_at(root, "event_type"),
-    };
-    const json_t *sec;
-    json_t *ext = NULL;
-    enum fusion_err rc = FUSION_OK;
-
-    *kind = ep.kind;
-    if (!*kind)
-        return bad(b->err, 0, "Suricata event without event_type");
-    if (parse_time_json(json_object_get(root, "timestamp"), when))
-        return bad(b->err, 0, "Suricata event without a valid timestamp");
-    if ((sec = json_object_get(root, "dns")) && json_is_object(sec))
-        rc = suricata_dns(b, sec);
-    if (!rc && (sec = json_object_get(root, "http")) && json_is_object(sec))
-        rc = suricata_http(b, sec, ep.dst_port, &ext);
-    if (!rc && !ext && (sec = json_object_get(root, "tls")) &&
-        json_is_object(sec))
-        rc = suricata_tls(b, sec, &ext);
-    if (!rc && (sec = json_object_get(root, "fileinfo")) && json_is_object(sec))
-        rc = suricata_fileinfo(b, sec);
-    if (rc) {
-        json_decref(ext);
-        return rc;
-    }
-    return add_traffic(b, &ep, ext);
-}
-
-/*
- * Zeek JSON logs. The log a line comes from is its _path when Zeek
- * writes one, or else guessed from the fields only that log has.
- */
-static const char *
-zeek_kind(const json_t *root)
-{
-    const char *path = str_at(root, "_path");
-
-    if (path)
-        return path;
-    if (json_object_get(root, "query"))
-        return "dns";
-    /* smtp has a subject too: that of the message */
-    if (json_object_get(root, "server_name") ||
-        json_object_get(root, "cipher") ||
-        json_object_get(root, "cert_chain_fps"))
-        return "ssl";
-    if (json_object_get(root, "uri") || json_object_get(root, "user_agent"))
-        return "http";
-    if (json_object_get(root, "fuid"))
-        return "files";
-    return "conn";
-}
-
-static enum fusion_err
-zeek_dns(struct builder *b, const json_t *root)
-{
-    const char *answers[64];
-    const char *query = str_at(root, "query");
-    size_t n = 0, i;
-    const json_t *v;
-
-    if (!query)
-        return FUSION_OK;
-    json_array_foreach(json_object_get(root, "answers"), i, v)
-    {
-        if (n < 64 && json_is_string(v))
-            answers[n++] = json_string_value(v);
-    }
-    return add_domain(b, query, answers, n);
-}
-
-/* Zeek's host is the Host header as sent, with the port it may name. */
-static enum fusion_err
-zeek_http(struct builder *b, const json_t *root, json_t **ext_out)
-{
-    const char *host = str_at(root, "host");
-    const char *uri = str_at(root, "uri");
-    enum fusion_err rc = FUSION_OK;
-
-    if (host)
-        rc = add_host(b, host);
-    if (!rc)
-        rc = add_url(b, host, uri,
-                     port_value(json_object_get(root, "id.resp_p")));
-    if (!rc)
-        rc = http_ext(str_at(root, "method"), uri, host,
-                      str_at(root, "user_agent"), ext_out);
-    return rc;
-}
-
-/*
- * The server's certificate of an ssl log: its subject and issuer, and
- * the first fingerprint of cert_chain_fps, a SHA-256 digest by Zeek's
- * default (one of another length is left out).
- */
-static enum fusion_err
-zeek_ssl(struct builder *b, const json_t *root)
-{
-    const json_t *fps = json_object_get(root, "cert_chain_fps");
-    const struct cert_info ci = {
-        .sha256 = json_string_value(json_array_get(fps, 0)),
-        .subject = str_at(root, "subject"),
-        .issuer = str_at(root, "issuer"),
-    };
-
-    return add_certificate(b, &ci);
-}
-
-static enum fusion_err
-read_zeek(const json_t *root, struct builder *b, struct fusion_ts *when,
-          const char **kind)
-{
-    struct endpoints ep = {
-        .src_ip = str_at(root, "id.orig_h"),
-        .dst_ip = str_at(root, "id.resp_h"),
-        .src_port = json_object_get(root, "id.orig_p"),
-        .dst_port = json_object_get(root, "id.resp_p"),
-        .proto = str_at(root, "proto"),
-        .app_proto = str_at(root, "service"),
-        .kind = zeek_kind(root),
-    };
-    const char *server;
-    json_t *ext = NULL;
-    enum fusion_err rc = FUSION_OK;
-
-    *kind = ep.kind;
-    if (parse_time_json(json_object_get(root, "ts"), when))
-        return bad(b->err, 0, "Zeek event without a valid ts");
-    if (strcmp(*kind, "dns") == 0)
-        rc = zeek_dns(b, root);
-    else if (strcmp(*kind, "http") == 0)
-        rc = zeek_http(b, root, &ext);
-    else if (strcmp(*kind, "ssl") == 0)
-        rc = zeek_ssl(b, root);
-    else if (strcmp(*kind, "files") == 0)
-        rc = add_file(b, str_at(root, "filename"), str_at(root, "md5"),
-                      str_at(root, "sha1"), str_at(root, "sha256"),
-                      json_object_get(root, "total_bytes"),
-                      str_at(root, "mime_type"));
-    server = str_at(root, "server_name");
-    if (!rc && server)
-        rc = add_host(b, server);
-    if (rc) {
-        json_decref(ext);
-        return rc;
-    }
-    return add_traffic(b, &ep, ext);
 }
 
 /*
@@ -1327,7 +260,7 @@ bundle_find(const json_t *objects, const char *id)
  * still using it) is lifted into SCOs with ids first.
  */
 static enum fusion_err
-stix_observed(json_t *od, const json_t *bundle_objects, struct builder *b,
+stix_observed(json_t *od, const json_t *bundle_objects, struct match_builder *b,
               struct fusion_ts *when)
 {
     struct fusion_stix_report rep;
@@ -1338,10 +271,10 @@ stix_observed(json_t *od, const json_t *bundle_objects, struct builder *b,
 
     first = json_object_get(od, "first_observed");
     last = json_object_get(od, "last_observed");
-    if (parse_time_json(first, when) || parse_time_json(last, &end))
-        return bad(b->err, 0,
-                   "observed-data without valid first_observed "
-                   "and last_observed");
+    if (match_parse_time(first, when) || match_parse_time(last, &end))
+        return match_event_invalid(b->err, 0,
+                                   "observed-data without valid first_observed "
+                                   "and last_observed");
     if (json_is_object(json_object_get(od, "objects"))) {
         fusion_stix_report_init(&rep);
         rc = fusion_stix_upgrade(od, b->scos, &rep, NULL);
@@ -1349,7 +282,8 @@ stix_observed(json_t *od, const json_t *bundle_objects, struct builder *b,
         if (rc == FUSION_ERR_NOMEM)
             return rc;
         if (rc)
-            return bad(b->err, 0, "observed-data objects cannot be read");
+            return match_event_invalid(b->err, 0,
+                                       "observed-data objects cannot be read");
         return FUSION_OK;
     }
     json_array_foreach(json_object_get(od, "object_refs"), i, ref)
@@ -1368,10 +302,10 @@ stix_observed(json_t *od, const json_t *bundle_objects, struct builder *b,
 
 /* SCOs of a bundle or a bare SCO, given an id when they have none. */
 static enum fusion_err
-stix_add_sco(struct builder *b, json_t *sco)
+stix_add_sco(struct match_builder *b, json_t *sco)
 {
-    if (json_array_size(b->scos) >= EVENT_MAX_SCOS)
-        return bad(b->err, 0, "too many SCOs in one line");
+    if (json_array_size(b->scos) >= MATCH_EVENT_MAX_SCOS)
+        return match_event_invalid(b->err, 0, "too many SCOs in one line");
     if (!fusion_stix_str(sco, "id")) {
         sco = json_deep_copy(sco);
         return add_sco_with_id(b, sco) ? FUSION_OK : FUSION_ERR_NOMEM;
@@ -1386,7 +320,7 @@ stix_add_sco(struct builder *b, json_t *sco)
  * one line are refused, since one line is one event.
  */
 static enum fusion_err
-stix_bundle(json_t *bundle, struct builder *b, json_t **od_out,
+stix_bundle(json_t *bundle, struct match_builder *b, json_t **od_out,
             struct fusion_ts *when)
 {
     const json_t *objects = json_object_get(bundle, "objects");
@@ -1401,9 +335,9 @@ stix_bundle(json_t *bundle, struct builder *b, json_t **od_out,
         if (!type || strcmp(type, "observed-data") != 0)
             continue;
         if (od)
-            return bad(b->err, 0,
-                       "bundle with several observed-data; "
-                       "one line is one event");
+            return match_event_invalid(b->err, 0,
+                                       "bundle with several observed-data; "
+                                       "one line is one event");
         od = obj;
     }
     if (od) {
@@ -1463,7 +397,7 @@ has_ref_keys(const json_t *v)
  * then it gets the id now, so that the reference resolves as before.
  */
 static enum fusion_err
-stix_bare(json_t *root, struct builder *b, struct fusion_event *ev)
+stix_bare(json_t *root, struct match_builder *b, struct fusion_event *ev)
 {
     if (fusion_stix_str(root, "id") || has_ref_keys(root))
         return stix_add_sco(b, root);
@@ -1476,13 +410,13 @@ stix_bare(json_t *root, struct builder *b, struct fusion_event *ev)
  * event: od_read keeps the object read, held the SCO.
  */
 static enum fusion_err
-read_stix(json_t *root, struct builder *b, struct fusion_event *ev)
+read_stix(json_t *root, struct match_builder *b, struct fusion_event *ev)
 {
     const char *type = fusion_stix_str(root, "type");
     enum fusion_err rc;
 
     if (!type)
-        return bad(b->err, 0, "STIX object without type");
+        return match_event_invalid(b->err, 0, "STIX object without type");
     if (strcmp(type, "observed-data") == 0) {
         ev->kind = "observed-data";
         ev->od_read = json_incref(root);
@@ -1494,8 +428,8 @@ read_stix(json_t *root, struct builder *b, struct fusion_event *ev)
         return stix_bundle(root, b, &ev->od_read, &ev->obs.first);
     }
     if (fusion_stix_kind_of(root) != FUSION_STIX_KIND_SCO)
-        return bad(b->err, 0,
-                   "a STIX event is observed-data, an SCO or a bundle");
+        return match_event_invalid(
+            b->err, 0, "a STIX event is observed-data, an SCO or a bundle");
     rc = stix_bare(root, b, ev);
     if (!rc)
         ev->kind = fusion_stix_str(json_array_get(b->scos, 0), "type");
@@ -1524,10 +458,10 @@ static enum fusion_err
 fill_observation(struct fusion_event *ev)
 {
     size_t n = json_array_size(ev->held);
-    size_t names = ev->pending == EVENT_LOCAL ? n * LOCAL_NAME_MAX : 0;
+    size_t names = ev->pending == EVENT_LOCAL ? n * MATCH_LOCAL_NAME_MAX : 0;
     char *block, *name;
 
-    assert(n > 0 && n <= EVENT_MAX_SCOS);
+    assert(n > 0 && n <= MATCH_EVENT_MAX_SCOS);
     block = fusion_malloc(
         n * (sizeof(*ev->obs_objects) + sizeof(*ev->obs_refs)) + names);
     if (!block)
@@ -1538,9 +472,9 @@ fill_observation(struct fusion_event *ev)
     for (size_t i = 0; i < n; i++) {
         ev->obs_objects[i] = json_array_get(ev->held, i);
         if (ev->pending == EVENT_LOCAL) {
-            local_name(i, name);
+            match_local_name(i, name);
             ev->obs_refs[i] = name;
-            name += LOCAL_NAME_MAX;
+            name += MATCH_LOCAL_NAME_MAX;
         } else {
             ev->obs_refs[i] = fusion_stix_str(ev->obs_objects[i], "id");
         }
@@ -1552,7 +486,7 @@ fill_observation(struct fusion_event *ev)
 }
 
 static enum fusion_err
-read_format(json_t *root, enum fusion_event_format fmt, struct builder *b,
+read_format(json_t *root, enum fusion_event_format fmt, struct match_builder *b,
             struct fusion_event *ev)
 {
     switch (fmt) {
@@ -1562,15 +496,15 @@ read_format(json_t *root, enum fusion_event_format fmt, struct builder *b,
     case FUSION_EVENT_SURICATA:
         ev->format = "suricata";
         ev->pending = EVENT_LOCAL;
-        return read_suricata(root, b, &ev->obs.first, &ev->kind);
+        return match_read_suricata(root, b, &ev->obs.first, &ev->kind);
     case FUSION_EVENT_ZEEK:
         ev->format = "zeek";
         ev->pending = EVENT_LOCAL;
-        return read_zeek(root, b, &ev->obs.first, &ev->kind);
+        return match_read_zeek(root, b, &ev->obs.first, &ev->kind);
     case FUSION_EVENT_AUTO:
         break;
     }
-    return bad(b->err, 0, "not a STIX, Suricata or Zeek event");
+    return match_event_invalid(b->err, 0, "not a STIX, Suricata or Zeek event");
 }
 
 /*
@@ -1616,7 +550,7 @@ build_event(json_t *root, const char *line, size_t len,
             enum fusion_event_format fmt, struct fusion_event *ev,
             struct fusion_error *err)
 {
-    struct builder b = { .scos = json_array(), .err = err };
+    struct match_builder b = { .scos = json_array(), .err = err };
     enum fusion_err rc;
 
     if (!b.scos)
@@ -1630,13 +564,13 @@ build_event(json_t *root, const char *line, size_t len,
     if (rc)
         return rc;
     if (json_array_size(ev->held) == 0)
-        return bad(err, 0, "no observable in the event");
+        return match_event_invalid(err, 0, "no observable in the event");
     if (!ev->od_read) {
         ev->obs.last = ev->obs.first;
         rc = keep_line(ev, line, len);
     } else {
-        rc = parse_time_json(json_object_get(ev->od_read, "last_observed"),
-                             &ev->obs.last);
+        rc = match_parse_time(json_object_get(ev->od_read, "last_observed"),
+                              &ev->obs.last);
     }
     return rc ? rc : fill_observation(ev);
 }
@@ -1684,10 +618,10 @@ fusion_event_read(const char *line, size_t len, enum fusion_event_format fmt,
         return fusion_error_set(err, FUSION_ERR_NOMEM,
                                 "out of memory reading event");
     if (!root)
-        return bad(err, json_error_offset(&jerr), jerr.text);
+        return match_event_invalid(err, json_error_offset(&jerr), jerr.text);
     if (!json_is_object(root)) {
         json_decref(root);
-        return bad(err, 0, "not a JSON object");
+        return match_event_invalid(err, 0, "not a JSON object");
     }
     ev = fusion_calloc(1, sizeof(*ev));
     if (!ev) {

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The indicator index: one hash table of (type, path, value) terms and
- * CIDR prefixes, pointing at indicator records; events look up their own
- * terms and evaluate only the indicators they hit.
+ * CIDR prefixes, pointing at indicator records, and the putting and
+ * removing of indicator versions; events look up their own terms and
+ * evaluate only the indicators they hit (match_lookup.c).
  */
 #include <arpa/inet.h>
 #include <assert.h>
@@ -10,186 +11,8 @@
 
 #include "match/match_int.h"
 
-/* Events kept per multi-observation indicator for later completions. */
-#define RING_SIZE 64
-
-#define NONE32    UINT32_MAX
-#define POST_LIST 0x80000000u /* post holds a list number, not an ordinal */
-
 /* Most ordinals; the top bit of a posting marks a list. */
-#define MAX_ORDINALS (POST_LIST - 1)
-
-enum ind_kind {
-    IND_DEAD,    /* removed, replaced, or never valid */
-    IND_SIMPLE,  /* a key hit is a match */
-    IND_COMPLEX, /* evaluated after a hit or for its SCO types */
-};
-
-/*
- * One indicator version. Records are never reused: a new version gets a
- * new ordinal and the old one dies, so postings need no rewriting.
- */
-struct ind {
-    uint32_t id_off; /* NUL-terminated id in the pool */
-    uint32_t cplx;   /* complex record, or NONE32 */
-    uint8_t kind;
-    int64_t version;
-    int64_t valid_from;
-    int64_t valid_until;
-};
-
-struct cplx {
-    struct fusion_pattern_prog *prog;
-    bool single;
-    bool scanned;
-    size_t nleaves;
-    struct fusion_event **ring; /* RING_SIZE slots, oldest first */
-    uint32_t ring_n;
-};
-
-/*
- * A (type, path) of some term. Equality keys use field number 2 * i,
- * CIDR prefixes 2 * i + 1, so both live in one key table.
- */
-struct field {
-    char *type; /* "type\0path\0" in one allocation */
-    const char *path;
-    uint64_t hash;
-    bool has_eq;
-    uint64_t lens[3];  /* bit n: some prefix of length n (0..128) */
-    uint32_t *needled; /* indicators with needles here */
-    size_t nneedled;
-    size_t needled_cap;
-};
-
-/* A key: its value bytes are in the pool, off and len. */
-struct key_slot {
-    uint64_t hash;
-    uint32_t off;
-    uint32_t len;
-    uint32_t field;
-    uint32_t post; /* an ordinal, POST_LIST | list, or NONE32 if empty */
-};
-
-struct post_list {
-    uint32_t *items;
-    uint32_t n;
-    uint32_t cap;
-};
-
-struct id_slot {
-    uint64_t hash;
-    uint32_t ord; /* NONE32 when empty */
-};
-
-/* A window of MATCH_GRAM bytes of some needle, in a field. */
-struct gram_slot {
-    uint64_t key;  /* field number << 32 | the window's bytes */
-    uint32_t list; /* its needles, in idx->needles */
-};
-
-/*
- * A needle filed under a window: its text in the pool and where the
- * window sits in it, so a value is checked for the whole needle before
- * the indicator is evaluated.
- */
-struct needle_ref {
-    uint32_t ord;
-    uint32_t off;
-    uint32_t len;
-    uint32_t at;
-};
-
-struct needle_list {
-    struct needle_ref *items;
-    size_t n;
-    size_t cap;
-};
-
-/* Needles filed with one text (by hash only: it guides a choice). */
-struct text_count {
-    uint64_t hash; /* 0: empty */
-    uint32_t n;
-};
-
-#define GRAM_BITS (1u << 16)
-
-struct scan_type {
-    char *type;
-    uint32_t *ords;
-    size_t n;
-    size_t cap;
-};
-
-struct fusion_match_index {
-    char *pool; /* key values and ids */
-    size_t pool_len;
-    size_t pool_cap;
-
-    struct key_slot *keys;
-    size_t keys_cap; /* power of two */
-    size_t keys_used;
-    size_t nkeys_eq;
-    size_t nprefixes;
-
-    struct post_list *lists;
-    size_t nlists;
-    size_t lists_cap;
-
-    struct field *fields;
-    size_t nfields;
-    size_t fields_cap;
-    uint32_t *field_slots; /* open addressing over fields, NONE32 empty */
-    size_t field_slots_cap;
-
-    struct id_slot *ids;
-    size_t ids_cap;
-    size_t ids_used;
-
-    struct root_type *types;
-    size_t ntypes;
-    size_t types_cap;
-
-    struct ind *inds;
-    uint32_t *seen; /* per ordinal: the match epoch it was last gathered */
-    size_t ninds;
-    size_t inds_cap;
-
-    struct cplx *cplx;
-    size_t ncplx;
-    size_t cplx_cap;
-
-    struct scan_type *scans;
-    size_t nscans;
-    size_t scans_cap;
-
-    struct gram_slot *grams;
-    size_t grams_cap;
-    size_t ngrams;
-    struct needle_list *needles;
-    size_t nneedles;
-    size_t needles_cap;
-    struct text_count *texts; /* how many needles have each text */
-    size_t texts_cap;
-    size_t ntexts;
-    uint64_t gram_bits[GRAM_BITS / 64]; /* a quick no for most windows */
-
-    size_t live, simple, complex, scanned, skipped;
-
-    /*
-     * Some pattern put reads ids or reference texts (see
-     * fusion_pattern_reads_ids): events are then materialized before
-     * they are matched, so that it sees the names it would in stored
-     * objects. Never cleared: at worst events are materialized early.
-     */
-    bool reads_ids;
-
-    /* matching state, reused between events */
-    uint32_t epoch;
-    uint32_t *cand;
-    size_t ncand;
-    size_t cand_cap;
-};
+#define MAX_ORDINALS (MATCH_POST_LIST - 1)
 
 /*
  * Hashing: 8 bytes at a time, multiplied and rotated into the state,
@@ -242,8 +65,8 @@ hash_field(const char *type, const char *path)
     return hash_bytes(path, strlen(path), hash_bytes(type, strlen(type), 7));
 }
 
-static enum fusion_err
-grow(void **p, size_t *cap, size_t need, size_t size)
+enum fusion_err
+match_grow(void **p, size_t *cap, size_t need, size_t size)
 {
     size_t n = *cap ? *cap : 16;
     void *q;
@@ -270,7 +93,7 @@ pool_add(struct fusion_match_index *idx, const void *data, size_t len, bool nul,
 
     if (need > UINT32_MAX)
         return FUSION_ERR_LIMIT;
-    rc = grow((void **)&idx->pool, &idx->pool_cap, need, 1);
+    rc = match_grow((void **)&idx->pool, &idx->pool_cap, need, 1);
     if (rc)
         return rc;
     memcpy(idx->pool + idx->pool_len, data, len);
@@ -284,16 +107,17 @@ pool_add(struct fusion_match_index *idx, const void *data, size_t len, bool nul,
 /*
  * Fields.
  */
-static struct field *
-field_find_hashed(const struct fusion_match_index *idx, const char *type,
-                  const char *path, uint64_t h)
+struct match_field *
+match_field_find_hashed(const struct fusion_match_index *idx, const char *type,
+                        const char *path, uint64_t h)
 {
     size_t mask = idx->field_slots_cap - 1, i;
 
     if (!idx->nfields)
         return NULL;
-    for (i = h & mask; idx->field_slots[i] != NONE32; i = (i + 1) & mask) {
-        struct field *f = &idx->fields[idx->field_slots[i]];
+    for (i = h & mask; idx->field_slots[i] != MATCH_NONE32;
+         i = (i + 1) & mask) {
+        struct match_field *f = &idx->fields[idx->field_slots[i]];
 
         if (f->hash == h && strcmp(f->path, path) == 0 &&
             strcmp(f->type, type) == 0)
@@ -302,11 +126,11 @@ field_find_hashed(const struct fusion_match_index *idx, const char *type,
     return NULL;
 }
 
-static struct field *
+static struct match_field *
 field_find(const struct fusion_match_index *idx, const char *type,
            const char *path)
 {
-    return field_find_hashed(idx, type, path, hash_field(type, path));
+    return match_field_find_hashed(idx, type, path, hash_field(type, path));
 }
 
 static enum fusion_err
@@ -320,7 +144,7 @@ field_slots_rebuild(struct fusion_match_index *idx, size_t cap)
     for (size_t f = 0; f < idx->nfields; f++) {
         size_t i = idx->fields[f].hash & (cap - 1);
 
-        while (slots[i] != NONE32)
+        while (slots[i] != MATCH_NONE32)
             i = (i + 1) & (cap - 1);
         slots[i] = (uint32_t)f;
     }
@@ -330,19 +154,8 @@ field_slots_rebuild(struct fusion_match_index *idx, size_t cap)
     return FUSION_OK;
 }
 
-/*
- * An SCO type some field names. Walking a root of another type offers
- * nothing; for a known one, paths whose length no field of the type has
- * are passed over before they are hashed.
- */
-struct root_type {
-    char *name;
-    uint64_t hash;     /* hash_field's seed for paths of this type */
-    uint64_t len_mask; /* bit n % 64: some field's path is n bytes */
-};
-
-static struct root_type *
-type_find(const struct fusion_match_index *idx, const char *type)
+struct match_root_type *
+match_type_find(const struct fusion_match_index *idx, const char *type)
 {
     for (size_t i = 0; i < idx->ntypes; i++) {
         if (strcmp(idx->types[i].name, type) == 0)
@@ -354,12 +167,12 @@ type_find(const struct fusion_match_index *idx, const char *type)
 static enum fusion_err
 type_add(struct fusion_match_index *idx, const char *type, size_t path_len)
 {
-    struct root_type *t = type_find(idx, type);
+    struct match_root_type *t = match_type_find(idx, type);
     enum fusion_err rc;
 
     if (!t) {
-        rc = grow((void **)&idx->types, &idx->types_cap, idx->ntypes + 1,
-                  sizeof(*idx->types));
+        rc = match_grow((void **)&idx->types, &idx->types_cap, idx->ntypes + 1,
+                        sizeof(*idx->types));
         if (rc)
             return rc;
         t = &idx->types[idx->ntypes];
@@ -398,7 +211,7 @@ path_parent_len(const char *path, size_t len)
 
 static enum fusion_err field_get(struct fusion_match_index *idx,
                                  const char *type, const char *path,
-                                 struct field **out);
+                                 struct match_field **out);
 
 /*
  * Every field's path has its prefixes before each step as fields too,
@@ -410,7 +223,7 @@ field_parent_add(struct fusion_match_index *idx, const char *type,
                  const char *path, size_t plen)
 {
     size_t n = path_parent_len(path, plen);
-    struct field *parent;
+    struct match_field *parent;
     enum fusion_err rc;
     char *text;
 
@@ -428,10 +241,10 @@ field_parent_add(struct fusion_match_index *idx, const char *type,
 
 static enum fusion_err
 field_get(struct fusion_match_index *idx, const char *type, const char *path,
-          struct field **out)
+          struct match_field **out)
 {
     size_t tlen = strlen(type), plen = strlen(path);
-    struct field *f = field_find(idx, type, path);
+    struct match_field *f = field_find(idx, type, path);
     enum fusion_err rc;
 
     if (f) {
@@ -442,8 +255,8 @@ field_get(struct fusion_match_index *idx, const char *type, const char *path,
     if (!rc)
         rc = type_add(idx, type, plen);
     if (!rc)
-        rc = grow((void **)&idx->fields, &idx->fields_cap, idx->nfields + 1,
-                  sizeof(*idx->fields));
+        rc = match_grow((void **)&idx->fields, &idx->fields_cap,
+                        idx->nfields + 1, sizeof(*idx->fields));
     if (rc)
         return rc;
     f = &idx->fields[idx->nfields];
@@ -467,7 +280,7 @@ field_get(struct fusion_match_index *idx, const char *type, const char *path,
     } else {
         size_t i = f->hash & (idx->field_slots_cap - 1);
 
-        while (idx->field_slots[i] != NONE32)
+        while (idx->field_slots[i] != MATCH_NONE32)
             i = (i + 1) & (idx->field_slots_cap - 1);
         idx->field_slots[i] = (uint32_t)(idx->nfields - 1);
     }
@@ -478,22 +291,22 @@ field_get(struct fusion_match_index *idx, const char *type, const char *path,
 /*
  * Keys.
  */
-static inline uint64_t
-key_hash(uint32_t field, const void *value, size_t len)
+uint64_t
+match_key_hash(uint32_t field, const void *value, size_t len)
 {
     return hash_bytes(value, len, 0x5bd1e995ULL * (field + 1));
 }
 
-static struct key_slot *
-key_find(const struct fusion_match_index *idx, uint32_t field,
-         const void *value, size_t len, uint64_t h)
+struct match_key_slot *
+match_key_find(const struct fusion_match_index *idx, uint32_t field,
+               const void *value, size_t len, uint64_t h)
 {
     size_t mask = idx->keys_cap - 1, i;
 
     if (!idx->keys_cap)
         return NULL;
-    for (i = h & mask; idx->keys[i].post != NONE32; i = (i + 1) & mask) {
-        const struct key_slot *k = &idx->keys[i];
+    for (i = h & mask; idx->keys[i].post != MATCH_NONE32; i = (i + 1) & mask) {
+        const struct match_key_slot *k = &idx->keys[i];
 
         if (k->hash == h && k->field == field && k->len == len &&
             memcmp(idx->pool + k->off, value, len) == 0)
@@ -505,18 +318,18 @@ key_find(const struct fusion_match_index *idx, uint32_t field,
 static enum fusion_err
 keys_resize(struct fusion_match_index *idx, size_t cap)
 {
-    struct key_slot *slots = fusion_malloc(cap * sizeof(*slots));
+    struct match_key_slot *slots = fusion_malloc(cap * sizeof(*slots));
 
     if (!slots)
         return FUSION_ERR_NOMEM;
     for (size_t i = 0; i < cap; i++)
-        slots[i].post = NONE32;
+        slots[i].post = MATCH_NONE32;
     for (size_t j = 0; j < idx->keys_cap; j++) {
         size_t i;
 
-        if (idx->keys[j].post == NONE32)
+        if (idx->keys[j].post == MATCH_NONE32)
             continue;
-        for (i = idx->keys[j].hash & (cap - 1); slots[i].post != NONE32;
+        for (i = idx->keys[j].hash & (cap - 1); slots[i].post != MATCH_NONE32;
              i = (i + 1) & (cap - 1))
             ;
         slots[i] = idx->keys[j];
@@ -531,12 +344,12 @@ static bool
 ord_is_live(const struct fusion_match_index *idx, uint32_t ord)
 {
     assert(ord < idx->ninds);
-    return idx->inds[ord].kind != IND_DEAD;
+    return idx->inds[ord].kind != MATCH_IND_DEAD;
 }
 
 /* Drops dead ordinals from a list before it has to grow. */
 static void
-list_prune(const struct fusion_match_index *idx, struct post_list *l)
+list_prune(const struct fusion_match_index *idx, struct match_post_list *l)
 {
     uint32_t n = 0;
 
@@ -550,7 +363,7 @@ list_prune(const struct fusion_match_index *idx, struct post_list *l)
 static enum fusion_err
 list_push(struct fusion_match_index *idx, uint32_t list, uint32_t ord)
 {
-    struct post_list *l = &idx->lists[list];
+    struct match_post_list *l = &idx->lists[list];
     size_t cap = l->cap;
     enum fusion_err rc;
 
@@ -558,7 +371,8 @@ list_push(struct fusion_match_index *idx, uint32_t list, uint32_t ord)
         return FUSION_OK;
     if (l->n == l->cap)
         list_prune(idx, l);
-    rc = grow((void **)&l->items, &cap, (size_t)l->n + 1, sizeof(*l->items));
+    rc = match_grow((void **)&l->items, &cap, (size_t)l->n + 1,
+                    sizeof(*l->items));
     if (rc)
         return rc;
     l->cap = (uint32_t)cap;
@@ -568,21 +382,21 @@ list_push(struct fusion_match_index *idx, uint32_t list, uint32_t ord)
 
 /* Adds ord to a key's posting: inline while alone, else a list. */
 static enum fusion_err
-post_add(struct fusion_match_index *idx, struct key_slot *k, uint32_t ord)
+post_add(struct fusion_match_index *idx, struct match_key_slot *k, uint32_t ord)
 {
-    struct post_list *l;
+    struct match_post_list *l;
     enum fusion_err rc;
 
-    if (k->post & POST_LIST)
-        return list_push(idx, k->post & ~POST_LIST, ord);
+    if (k->post & MATCH_POST_LIST)
+        return list_push(idx, k->post & ~MATCH_POST_LIST, ord);
     if (k->post == ord || !ord_is_live(idx, k->post)) {
         k->post = ord;
         return FUSION_OK;
     }
     if (idx->nlists >= MAX_ORDINALS)
         return FUSION_ERR_LIMIT;
-    rc = grow((void **)&idx->lists, &idx->lists_cap, idx->nlists + 1,
-              sizeof(*idx->lists));
+    rc = match_grow((void **)&idx->lists, &idx->lists_cap, idx->nlists + 1,
+                    sizeof(*idx->lists));
     if (rc)
         return rc;
     l = &idx->lists[idx->nlists];
@@ -593,7 +407,7 @@ post_add(struct fusion_match_index *idx, struct key_slot *k, uint32_t ord)
     l->n = 2;
     l->items[0] = k->post;
     l->items[1] = ord;
-    k->post = POST_LIST | (uint32_t)idx->nlists++;
+    k->post = MATCH_POST_LIST | (uint32_t)idx->nlists++;
     return FUSION_OK;
 }
 
@@ -601,8 +415,8 @@ static enum fusion_err
 key_put(struct fusion_match_index *idx, uint32_t field, const void *value,
         size_t len, uint32_t ord)
 {
-    uint64_t h = key_hash(field, value, len);
-    struct key_slot *k = key_find(idx, field, value, len, h);
+    uint64_t h = match_key_hash(field, value, len);
+    struct match_key_slot *k = match_key_find(idx, field, value, len, h);
     enum fusion_err rc;
     size_t i;
 
@@ -615,7 +429,7 @@ key_put(struct fusion_match_index *idx, uint32_t field, const void *value,
         if (rc)
             return rc;
     }
-    for (i = h & (idx->keys_cap - 1); idx->keys[i].post != NONE32;
+    for (i = h & (idx->keys_cap - 1); idx->keys[i].post != MATCH_NONE32;
          i = (i + 1) & (idx->keys_cap - 1))
         ;
     k = &idx->keys[i];
@@ -634,17 +448,8 @@ key_put(struct fusion_match_index *idx, uint32_t field, const void *value,
     return FUSION_OK;
 }
 
-/*
- * Addresses and CIDR blocks as 16 bytes and a prefix length; IPv4 sits
- * in the ::ffff:0:0/96 range, so one prefix table serves both.
- */
-struct prefix {
-    unsigned char len;
-    unsigned char addr[16];
-};
-
-static bool
-parse_prefix(const char *s, size_t n, struct prefix *out)
+bool
+match_parse_prefix(const char *s, size_t n, struct match_prefix *out)
 {
     char text[64];
     const char *slash = memchr(s, '/', n);
@@ -676,7 +481,7 @@ parse_prefix(const char *s, size_t n, struct prefix *out)
 }
 
 static void
-prefix_mask(const struct prefix *p, unsigned len, unsigned char *out)
+prefix_mask(const struct match_prefix *p, unsigned len, unsigned char *out)
 {
     unsigned full = len / 8, rest = len % 8;
 
@@ -689,8 +494,9 @@ prefix_mask(const struct prefix *p, unsigned len, unsigned char *out)
 }
 
 /* A prefix key: its length, then the masked address. */
-static void
-prefix_key(const struct prefix *p, unsigned len, unsigned char key[17])
+void
+match_prefix_key(const struct match_prefix *p, unsigned len,
+                 unsigned char key[17])
 {
     key[0] = (unsigned char)len;
     prefix_mask(p, len, key + 1);
@@ -700,7 +506,7 @@ prefix_key(const struct prefix *p, unsigned len, unsigned char key[17])
  * Indicator records.
  */
 static void
-cplx_release(struct cplx *c)
+cplx_release(struct match_cplx *c)
 {
     fusion_pattern_prog_free(c->prog);
     c->prog = NULL;
@@ -715,16 +521,16 @@ cplx_release(struct cplx *c)
 static void
 ind_kill(struct fusion_match_index *idx, uint32_t ord)
 {
-    struct ind *r = &idx->inds[ord];
+    struct match_ind *r = &idx->inds[ord];
 
-    if (r->kind == IND_DEAD)
+    if (r->kind == MATCH_IND_DEAD)
         return;
     assert(idx->live > 0);
     idx->live--;
-    if (r->kind == IND_SIMPLE) {
+    if (r->kind == MATCH_IND_SIMPLE) {
         idx->simple--;
     } else {
-        struct cplx *c = &idx->cplx[r->cplx];
+        struct match_cplx *c = &idx->cplx[r->cplx];
 
         if (c->scanned)
             idx->scanned--;
@@ -732,18 +538,18 @@ ind_kill(struct fusion_match_index *idx, uint32_t ord)
             idx->complex--;
         cplx_release(c);
     }
-    r->kind = IND_DEAD;
+    r->kind = MATCH_IND_DEAD;
 }
 
-static struct id_slot *
+static struct match_id_slot *
 id_find(const struct fusion_match_index *idx, const char *id, uint64_t h)
 {
     size_t mask = idx->ids_cap - 1, i;
 
     if (!idx->ids_cap)
         return NULL;
-    for (i = h & mask; idx->ids[i].ord != NONE32; i = (i + 1) & mask) {
-        const struct ind *r = &idx->inds[idx->ids[i].ord];
+    for (i = h & mask; idx->ids[i].ord != MATCH_NONE32; i = (i + 1) & mask) {
+        const struct match_ind *r = &idx->inds[idx->ids[i].ord];
 
         if (idx->ids[i].hash == h && strcmp(idx->pool + r->id_off, id) == 0)
             return &idx->ids[i];
@@ -754,18 +560,18 @@ id_find(const struct fusion_match_index *idx, const char *id, uint64_t h)
 static enum fusion_err
 ids_resize(struct fusion_match_index *idx, size_t cap)
 {
-    struct id_slot *slots = fusion_malloc(cap * sizeof(*slots));
+    struct match_id_slot *slots = fusion_malloc(cap * sizeof(*slots));
 
     if (!slots)
         return FUSION_ERR_NOMEM;
     for (size_t i = 0; i < cap; i++)
-        slots[i].ord = NONE32;
+        slots[i].ord = MATCH_NONE32;
     for (size_t j = 0; j < idx->ids_cap; j++) {
         size_t i;
 
-        if (idx->ids[j].ord == NONE32)
+        if (idx->ids[j].ord == MATCH_NONE32)
             continue;
-        for (i = idx->ids[j].hash & (cap - 1); slots[i].ord != NONE32;
+        for (i = idx->ids[j].hash & (cap - 1); slots[i].ord != MATCH_NONE32;
              i = (i + 1) & (cap - 1))
             ;
         slots[i] = idx->ids[j];
@@ -779,17 +585,18 @@ ids_resize(struct fusion_match_index *idx, size_t cap)
 /* A new record for id, which takes over the id's slot (made if new). */
 static enum fusion_err
 ind_new(struct fusion_match_index *idx, const char *id, uint64_t h,
-        struct id_slot *slot, uint32_t *ord_out)
+        struct match_id_slot *slot, uint32_t *ord_out)
 {
     size_t cap = idx->inds_cap;
     uint32_t ord = (uint32_t)idx->ninds;
-    struct ind *r;
+    struct match_ind *r;
     enum fusion_err rc;
     size_t i;
 
     if (idx->ninds >= MAX_ORDINALS)
         return FUSION_ERR_LIMIT;
-    rc = grow((void **)&idx->inds, &cap, idx->ninds + 1, sizeof(*idx->inds));
+    rc = match_grow((void **)&idx->inds, &cap, idx->ninds + 1,
+                    sizeof(*idx->inds));
     if (!rc && cap != idx->inds_cap) {
         uint32_t *seen = fusion_realloc(idx->seen, cap * sizeof(*seen));
 
@@ -802,7 +609,7 @@ ind_new(struct fusion_match_index *idx, const char *id, uint64_t h,
         return rc;
     r = &idx->inds[ord];
     memset(r, 0, sizeof(*r));
-    r->cplx = NONE32;
+    r->cplx = MATCH_NONE32;
     idx->seen[ord] = 0;
     if (slot) {
         r->id_off = idx->inds[slot->ord].id_off;
@@ -813,7 +620,7 @@ ind_new(struct fusion_match_index *idx, const char *id, uint64_t h,
             rc = ids_resize(idx, idx->ids_cap ? idx->ids_cap * 2 : 1024);
         if (rc)
             return rc;
-        for (i = h & (idx->ids_cap - 1); idx->ids[i].ord != NONE32;
+        for (i = h & (idx->ids_cap - 1); idx->ids[i].ord != MATCH_NONE32;
              i = (i + 1) & (idx->ids_cap - 1))
             ;
         idx->ids[i].hash = h;
@@ -841,8 +648,8 @@ put_term(void *ctx, const struct fusion_pattern_term *term)
     struct put_ctx *pc = ctx;
     struct fusion_match_index *idx = pc->idx;
     unsigned char key[17];
-    struct prefix p;
-    struct field *f;
+    struct match_prefix p;
+    struct match_field *f;
     uint32_t num;
     enum fusion_err rc;
 
@@ -856,12 +663,12 @@ put_term(void *ctx, const struct fusion_pattern_term *term)
         f->has_eq = true;
         return key_put(idx, 2 * num, term->value, term->value_len, pc->ord);
     }
-    if (!parse_prefix(term->value, term->value_len, &p)) {
+    if (!match_parse_prefix(term->value, term->value_len, &p)) {
         pc->needs_scan = true;
         return FUSION_OK;
     }
     f->lens[p.len / 64] |= 1ULL << (p.len % 64);
-    prefix_key(&p, p.len, key);
+    match_prefix_key(&p, p.len, key);
     return key_put(idx, 2 * num + 1, key, sizeof(key), pc->ord);
 }
 
@@ -889,7 +696,7 @@ collect_types(const json_t *node, json_t *types)
 static enum fusion_err
 scan_add(struct fusion_match_index *idx, const char *type, uint32_t ord)
 {
-    struct scan_type *s = NULL;
+    struct match_scan_type *s = NULL;
     enum fusion_err rc;
 
     for (size_t i = 0; i < idx->nscans; i++) {
@@ -897,8 +704,8 @@ scan_add(struct fusion_match_index *idx, const char *type, uint32_t ord)
             s = &idx->scans[i];
     }
     if (!s) {
-        rc = grow((void **)&idx->scans, &idx->scans_cap, idx->nscans + 1,
-                  sizeof(*idx->scans));
+        rc = match_grow((void **)&idx->scans, &idx->scans_cap, idx->nscans + 1,
+                        sizeof(*idx->scans));
         if (rc)
             return rc;
         s = &idx->scans[idx->nscans];
@@ -908,7 +715,7 @@ scan_add(struct fusion_match_index *idx, const char *type, uint32_t ord)
             return FUSION_ERR_NOMEM;
         idx->nscans++;
     }
-    rc = grow((void **)&s->ords, &s->cap, s->n + 1, sizeof(*s->ords));
+    rc = match_grow((void **)&s->ords, &s->cap, s->n + 1, sizeof(*s->ords));
     if (rc)
         return rc;
     s->ords[s->n++] = ord;
@@ -952,8 +759,8 @@ scan_register(struct fusion_match_index *idx,
  * window of MATCH_GRAM bytes, the one fewest needles use so far, and a
  * value is searched window by window.
  */
-static inline uint64_t
-gram_key(uint32_t field, const char *p)
+uint64_t
+match_gram_key(uint32_t field, const char *p)
 {
     uint32_t w;
 
@@ -961,20 +768,20 @@ gram_key(uint32_t field, const char *p)
     return (uint64_t)field << 32 | w;
 }
 
-static inline uint64_t
-gram_hash(uint64_t key)
+uint64_t
+match_gram_hash(uint64_t key)
 {
     return avalanche(key * 0x9e3779b97f4a7c15ULL);
 }
 
-static struct gram_slot *
-gram_find(const struct fusion_match_index *idx, uint64_t key, uint64_t h)
+struct match_gram_slot *
+match_gram_find(const struct fusion_match_index *idx, uint64_t key, uint64_t h)
 {
     size_t mask = idx->grams_cap - 1;
 
     if (!idx->grams_cap)
         return NULL;
-    for (size_t i = h & mask; idx->grams[i].list != NONE32;
+    for (size_t i = h & mask; idx->grams[i].list != MATCH_NONE32;
          i = (i + 1) & mask) {
         if (idx->grams[i].key == key)
             return &idx->grams[i];
@@ -985,19 +792,19 @@ gram_find(const struct fusion_match_index *idx, uint64_t key, uint64_t h)
 static enum fusion_err
 grams_resize(struct fusion_match_index *idx, size_t cap)
 {
-    struct gram_slot *slots = fusion_malloc(cap * sizeof(*slots));
+    struct match_gram_slot *slots = fusion_malloc(cap * sizeof(*slots));
 
     if (!slots)
         return FUSION_ERR_NOMEM;
     for (size_t i = 0; i < cap; i++)
-        slots[i].list = NONE32;
+        slots[i].list = MATCH_NONE32;
     for (size_t j = 0; j < idx->grams_cap; j++) {
         size_t i;
 
-        if (idx->grams[j].list == NONE32)
+        if (idx->grams[j].list == MATCH_NONE32)
             continue;
-        for (i = gram_hash(idx->grams[j].key) & (cap - 1);
-             slots[i].list != NONE32; i = (i + 1) & (cap - 1))
+        for (i = match_gram_hash(idx->grams[j].key) & (cap - 1);
+             slots[i].list != MATCH_NONE32; i = (i + 1) & (cap - 1))
             ;
         slots[i] = idx->grams[j];
     }
@@ -1009,11 +816,11 @@ grams_resize(struct fusion_match_index *idx, size_t cap)
 
 static enum fusion_err
 gram_add(struct fusion_match_index *idx, uint64_t key,
-         const struct needle_ref *ref)
+         const struct match_needle_ref *ref)
 {
-    uint64_t h = gram_hash(key);
-    struct gram_slot *g = gram_find(idx, key, h);
-    struct needle_list *l;
+    uint64_t h = match_gram_hash(key);
+    struct match_gram_slot *g = match_gram_find(idx, key, h);
+    struct match_needle_list *l;
     enum fusion_err rc;
     size_t i;
 
@@ -1023,22 +830,22 @@ gram_add(struct fusion_match_index *idx, uint64_t key,
             if (rc)
                 return rc;
         }
-        rc = grow((void **)&idx->needles, &idx->needles_cap, idx->nneedles + 1,
-                  sizeof(*idx->needles));
+        rc = match_grow((void **)&idx->needles, &idx->needles_cap,
+                        idx->nneedles + 1, sizeof(*idx->needles));
         if (rc)
             return rc;
         memset(&idx->needles[idx->nneedles], 0, sizeof(*idx->needles));
-        for (i = h & (idx->grams_cap - 1); idx->grams[i].list != NONE32;
+        for (i = h & (idx->grams_cap - 1); idx->grams[i].list != MATCH_NONE32;
              i = (i + 1) & (idx->grams_cap - 1))
             ;
         g = &idx->grams[i];
         g->key = key;
         g->list = (uint32_t)idx->nneedles++;
         idx->ngrams++;
-        idx->gram_bits[(h % GRAM_BITS) / 64] |= 1ULL << (h % 64);
+        idx->gram_bits[(h % MATCH_GRAM_BITS) / 64] |= 1ULL << (h % 64);
     }
     l = &idx->needles[g->list];
-    rc = grow((void **)&l->items, &l->cap, l->n + 1, sizeof(*l->items));
+    rc = match_grow((void **)&l->items, &l->cap, l->n + 1, sizeof(*l->items));
     if (rc)
         return rc;
     l->items[l->n++] = *ref;
@@ -1063,8 +870,9 @@ pick_window(const struct fusion_match_index *idx, uint32_t field,
 
     assert(len >= MATCH_GRAM);
     for (size_t i = 0; i + MATCH_GRAM <= len; i++) {
-        uint64_t key = gram_key(field, needle + i);
-        const struct gram_slot *g = gram_find(idx, key, gram_hash(key));
+        uint64_t key = match_gram_key(field, needle + i);
+        const struct match_gram_slot *g =
+            match_gram_find(idx, key, match_gram_hash(key));
         size_t n = g ? idx->needles[g->list].n : 0;
         size_t d = i > mid ? i - mid : mid - i;
 
@@ -1083,7 +891,7 @@ text_hash(uint32_t field, const struct match_needle *nd)
     return hash_bytes(nd->text, nd->len, 0x27d4eb2fULL * (field + 1)) | 1;
 }
 
-static struct text_count *
+static struct match_text_count *
 text_slot(const struct fusion_match_index *idx, uint64_t h)
 {
     size_t mask = idx->texts_cap - 1, i;
@@ -1099,11 +907,11 @@ text_slot(const struct fusion_match_index *idx, uint64_t h)
 static enum fusion_err
 text_count_add(struct fusion_match_index *idx, uint64_t h)
 {
-    struct text_count *t;
+    struct match_text_count *t;
 
     if ((idx->ntexts + 1) * 2 > idx->texts_cap) {
         size_t cap = idx->texts_cap ? idx->texts_cap * 2 : 256;
-        struct text_count *old = idx->texts;
+        struct match_text_count *old = idx->texts;
         size_t old_cap = idx->texts_cap;
 
         idx->texts = fusion_calloc(cap, sizeof(*idx->texts));
@@ -1140,15 +948,15 @@ pick_needle(const struct fusion_match_index *idx, uint32_t field,
     size_t best = 0, best_text = SIZE_MAX, best_win = SIZE_MAX;
 
     for (size_t i = 0; i < n; i++) {
-        const struct text_count *t =
+        const struct match_text_count *t =
             text_slot(idx, text_hash(field, &needles[i]));
         size_t tn = t && t->hash ? t->n : 0, wn, at;
-        const struct gram_slot *g;
+        const struct match_gram_slot *g;
         uint64_t key;
 
         at = pick_window(idx, field, needles[i].text, needles[i].len);
-        key = gram_key(field, needles[i].text + at);
-        g = gram_find(idx, key, gram_hash(key));
+        key = match_gram_key(field, needles[i].text + at);
+        g = match_gram_find(idx, key, match_gram_hash(key));
         wn = g ? idx->needles[g->list].n : 0;
         if (tn < best_text || (tn == best_text && wn < best_win) ||
             (tn == best_text && wn == best_win &&
@@ -1167,9 +975,9 @@ put_needle(void *ctx, size_t leaf, const char *type, const char *path,
 {
     struct needle_ctx *nc = ctx;
     struct fusion_match_index *idx = nc->idx;
-    struct needle_ref ref = { .ord = nc->ord };
+    struct match_needle_ref ref = { .ord = nc->ord };
     const struct match_needle *nd;
-    struct field *f;
+    struct match_field *f;
     uint32_t num;
     enum fusion_err rc;
 
@@ -1190,13 +998,13 @@ put_needle(void *ctx, size_t leaf, const char *type, const char *path,
     if (rc)
         return rc;
     ref.at = (uint32_t)pick_window(idx, num, nd->text, nd->len);
-    rc = gram_add(idx, gram_key(num, nd->text + ref.at), &ref);
+    rc = gram_add(idx, match_gram_key(num, nd->text + ref.at), &ref);
     if (rc)
         return rc;
     if (f->nneedled > 0 && f->needled[f->nneedled - 1] == nc->ord)
         return FUSION_OK;
-    rc = grow((void **)&f->needled, &f->needled_cap, f->nneedled + 1,
-              sizeof(*f->needled));
+    rc = match_grow((void **)&f->needled, &f->needled_cap, f->nneedled + 1,
+                    sizeof(*f->needled));
     if (!rc)
         f->needled[f->nneedled++] = nc->ord;
     return rc;
@@ -1207,8 +1015,8 @@ cplx_new(struct fusion_match_index *idx, uint32_t *out)
 {
     enum fusion_err rc;
 
-    rc = grow((void **)&idx->cplx, &idx->cplx_cap, idx->ncplx + 1,
-              sizeof(*idx->cplx));
+    rc = match_grow((void **)&idx->cplx, &idx->cplx_cap, idx->ncplx + 1,
+                    sizeof(*idx->cplx));
     if (rc)
         return rc;
     memset(&idx->cplx[idx->ncplx], 0, sizeof(*idx->cplx));
@@ -1221,7 +1029,7 @@ static enum fusion_err
 put_complex(struct fusion_match_index *idx, struct put_ctx *pc,
             struct fusion_pattern *pattern, struct fusion_error *err)
 {
-    struct ind *r = &idx->inds[pc->ord];
+    struct match_ind *r = &idx->inds[pc->ord];
     struct needle_ctx nc = { .idx = idx, .ord = pc->ord };
     bool scan = pc->shape == FUSION_PATTERN_SCAN || pc->needs_scan;
     struct fusion_pattern_prog *prog;
@@ -1246,7 +1054,7 @@ put_complex(struct fusion_match_index *idx, struct put_ctx *pc,
         return rc;
     r = &idx->inds[pc->ord];
     r->cplx = c;
-    r->kind = IND_COMPLEX;
+    r->kind = MATCH_IND_COMPLEX;
     idx->cplx[c].prog = prog;
     idx->cplx[c].single = fusion_pattern_prog_single(prog);
     idx->cplx[c].nleaves = fusion_pattern_prog_leaves(prog);
@@ -1317,10 +1125,10 @@ fusion_match_index_put(struct fusion_match_index *idx, const char *id,
                        struct fusion_error *err)
 {
     uint64_t h = hash_bytes(id, strlen(id), 1);
-    struct id_slot *slot = id_find(idx, id, h);
+    struct match_id_slot *slot = id_find(idx, id, h);
     struct put_ctx pc = { .idx = idx };
     struct fusion_pattern *pat;
-    struct ind *r;
+    struct match_ind *r;
     enum fusion_err rc;
 
     assert(idx && id && (pattern || len == 0));
@@ -1349,7 +1157,7 @@ fusion_match_index_put(struct fusion_match_index *idx, const char *id,
     }
     if (pc.shape == FUSION_PATTERN_SIMPLE && !pc.needs_scan) {
         fusion_pattern_free(pat);
-        idx->inds[pc.ord].kind = IND_SIMPLE;
+        idx->inds[pc.ord].kind = MATCH_IND_SIMPLE;
         idx->simple++;
     } else {
         rc = put_complex(idx, &pc, pat, err);
@@ -1364,7 +1172,7 @@ void
 fusion_match_index_remove(struct fusion_match_index *idx, const char *id)
 {
     uint64_t h = hash_bytes(id, strlen(id), 1);
-    struct id_slot *slot;
+    struct match_id_slot *slot;
 
     assert(idx && id);
     slot = id_find(idx, id, h);
@@ -1385,389 +1193,4 @@ fusion_match_index_stats(const struct fusion_match_index *idx,
     out->keys = idx->nkeys_eq;
     out->prefixes = idx->nprefixes;
     out->skipped = idx->skipped;
-}
-
-/*
- * Matching one event.
- */
-static enum fusion_err
-cand_add(struct fusion_match_index *idx, uint32_t ord)
-{
-    enum fusion_err rc;
-
-    if (idx->seen[ord] == idx->epoch || idx->inds[ord].kind == IND_DEAD)
-        return FUSION_OK;
-    idx->seen[ord] = idx->epoch;
-    if (idx->ncand == idx->cand_cap) {
-        rc = grow((void **)&idx->cand, &idx->cand_cap, idx->ncand + 1,
-                  sizeof(*idx->cand));
-        if (rc)
-            return rc;
-    }
-    idx->cand[idx->ncand++] = ord;
-    return FUSION_OK;
-}
-
-static enum fusion_err
-cand_posting(struct fusion_match_index *idx, const struct key_slot *k)
-{
-    const struct post_list *l;
-    enum fusion_err rc = FUSION_OK;
-
-    if (!(k->post & POST_LIST))
-        return cand_add(idx, k->post);
-    l = &idx->lists[k->post & ~POST_LIST];
-    for (uint32_t i = 0; !rc && i < l->n; i++)
-        rc = cand_add(idx, l->items[i]);
-    return rc;
-}
-
-static enum fusion_err
-cand_prefixes(struct fusion_match_index *idx, const struct field *f,
-              const struct fusion_pattern_term *term)
-{
-    uint32_t num = (uint32_t)(f - idx->fields) * 2 + 1;
-    unsigned char key[17];
-    enum fusion_err rc = FUSION_OK;
-    struct prefix p;
-
-    if (!parse_prefix(term->value, term->value_len, &p))
-        return FUSION_OK;
-    /* a block lies inside every prefix of it no longer than its own */
-    for (unsigned w = 0; !rc && w < 3 && w * 64 <= p.len; w++) {
-        uint64_t bits = f->lens[w];
-
-        while (!rc && bits) {
-            unsigned len = w * 64 + (unsigned)__builtin_ctzll(bits);
-            const struct key_slot *k;
-
-            bits &= bits - 1;
-            if (len > p.len)
-                break;
-            prefix_key(&p, len, key);
-            k = key_find(idx, num, key, sizeof(key), key_hash(num, key, 17));
-            if (k)
-                rc = cand_posting(idx, k);
-        }
-    }
-    return rc;
-}
-
-static bool
-is_ascii(const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        if ((unsigned char)s[i] >= 0x80 || s[i] == '\0')
-            return false;
-    }
-    return true;
-}
-
-/*
- * Indicators with a needle in a window of the value. Needles are ASCII
- * bytes read from the pattern text; a value with other bytes might
- * compare after a normalisation, so it takes every indicator with
- * needles at this path instead.
- */
-static enum fusion_err
-cand_needles(struct fusion_match_index *idx, struct field *f,
-             const struct fusion_pattern_term *term)
-{
-    uint32_t num = (uint32_t)(f - idx->fields);
-    enum fusion_err rc = FUSION_OK;
-
-    if (!is_ascii(term->value, term->value_len)) {
-        for (size_t i = 0; !rc && i < f->nneedled; i++)
-            rc = cand_add(idx, f->needled[i]);
-        return rc;
-    }
-    for (size_t i = 0; !rc && i + MATCH_GRAM <= term->value_len; i++) {
-        uint64_t key = gram_key(num, term->value + i), h = gram_hash(key);
-        const struct needle_list *l;
-        const struct gram_slot *g;
-
-        if (!(idx->gram_bits[(h % GRAM_BITS) / 64] & (1ULL << (h % 64))))
-            continue;
-        g = gram_find(idx, key, h);
-        if (!g)
-            continue;
-        l = &idx->needles[g->list];
-        for (size_t j = 0; !rc && j < l->n; j++) {
-            const struct needle_ref *r = &l->items[j];
-
-            /* the whole needle, placed where its window was found */
-            if (i < r->at || term->value_len - (i - r->at) < r->len ||
-                memcmp(term->value + i - r->at, idx->pool + r->off, r->len) !=
-                    0)
-                continue;
-            rc = cand_add(idx, r->ord);
-        }
-    }
-    return rc;
-}
-
-/*
- * What the walk's callbacks need: the index, the root's type, and the
- * field of the path the filter accepted last, which is most often the
- * path of the next term.
- */
-struct gather_ctx {
-    struct fusion_match_index *idx;
-    const struct root_type *type;
-    struct field *last;
-    size_t last_len;
-};
-
-static struct field *
-gather_field(struct gather_ctx *gc, const char *path, size_t len)
-{
-    if (!(gc->type->len_mask & (1ULL << (len % 64))))
-        return NULL;
-    return field_find_hashed(gc->idx, gc->type->name, path,
-                             hash_bytes(path, len, gc->type->hash));
-}
-
-/* The walk goes down a path only when it is, or leads to, a field. */
-static bool
-obs_path(void *ctx, const char *path, size_t len)
-{
-    struct gather_ctx *gc = ctx;
-
-    gc->last = gather_field(gc, path, len);
-    gc->last_len = len;
-    return gc->last != NULL;
-}
-
-static enum fusion_err
-obs_term(void *ctx, const struct fusion_pattern_term *term)
-{
-    struct gather_ctx *gc = ctx;
-    struct fusion_match_index *idx = gc->idx;
-    size_t plen = strlen(term->path);
-    enum fusion_err rc = FUSION_OK;
-    struct field *f;
-
-    if (gc->last && gc->last_len == plen &&
-        memcmp(gc->last->path, term->path, plen) == 0)
-        f = gc->last;
-    else
-        f = gather_field(gc, term->path, plen);
-    if (!f)
-        return FUSION_OK;
-    if (f->has_eq) {
-        uint32_t num = (uint32_t)(f - idx->fields) * 2;
-        const struct key_slot *k =
-            key_find(idx, num, term->value, term->value_len,
-                     key_hash(num, term->value, term->value_len));
-
-        if (k)
-            rc = cand_posting(idx, k);
-    }
-    if (!rc && (f->lens[0] | f->lens[1] | f->lens[2]))
-        rc = cand_prefixes(idx, f, term);
-    if (!rc && f->nneedled)
-        rc = cand_needles(idx, f, term);
-    return rc;
-}
-
-/* Adds the scanned indicators of an SCO type, pruning dead ones. */
-static enum fusion_err
-cand_scans(struct fusion_match_index *idx, const char *type)
-{
-    enum fusion_err rc = FUSION_OK;
-
-    for (size_t i = 0; !rc && i < idx->nscans; i++) {
-        struct scan_type *s = &idx->scans[i];
-        size_t n = 0;
-
-        if (strcmp(s->type, type) != 0)
-            continue;
-        for (size_t j = 0; j < s->n; j++) {
-            if (idx->inds[s->ords[j]].kind == IND_DEAD)
-                continue;
-            s->ords[n++] = s->ords[j];
-            if (!rc)
-                rc = cand_add(idx, s->ords[j]);
-        }
-        s->n = n;
-    }
-    return rc;
-}
-
-static enum fusion_err
-gather(struct fusion_match_index *idx, const struct fusion_event *ev)
-{
-    enum fusion_err rc = FUSION_OK;
-
-    if (++idx->epoch == 0) {
-        memset(idx->seen, 0, idx->ninds * sizeof(*idx->seen));
-        idx->epoch = 1;
-    }
-    idx->ncand = 0;
-    for (size_t root = 0; !rc && root < ev->obs.count; root++) {
-        const char *type = fusion_stix_str(ev->obs.objects[root], "type");
-
-        struct gather_ctx gc = { .idx = idx };
-
-        if (!type)
-            continue;
-        gc.type = type_find(idx, type);
-        if (gc.type)
-            rc = fusion_observation_terms_filtered(&ev->obs, root, obs_path,
-                                                   obs_term, &gc);
-        if (!rc && idx->nscans)
-            rc = cand_scans(idx, type);
-    }
-    return rc;
-}
-
-/*
- * Bounds and times are nanoseconds, saturated past the year 2262; a
- * saturated valid_until cannot be told from a saturated event time, so
- * it counts as no bound rather than as one every such event is past.
- */
-static bool
-is_active(const struct ind *r, int64_t t)
-{
-    return (!r->valid_from || t >= r->valid_from) &&
-           (!r->valid_until || r->valid_until == INT64_MAX ||
-            t < r->valid_until);
-}
-
-/*
- * Drops from the ring an earlier reading of the observation ev records
- * (a line read again: the same observed-data id), which must not count
- * twice, and the oldest event when the ring is full.
- */
-static void
-ring_make_room(struct cplx *c, struct fusion_event *ev)
-{
-    uint32_t i;
-
-    for (i = 0; i < c->ring_n; i++) {
-        if (match_event_same(c->ring[i], ev))
-            break;
-    }
-    if (i == c->ring_n && c->ring_n < RING_SIZE)
-        return;
-    if (i == c->ring_n)
-        i = 0;
-    fusion_event_unref(c->ring[i]);
-    memmove(c->ring + i, c->ring + i + 1,
-            (c->ring_n - i - 1) * sizeof(*c->ring));
-    c->ring_n--;
-}
-
-static bool
-any_leaf(const struct cplx *c, const struct fusion_observation *obs)
-{
-    for (size_t leaf = 0; leaf < c->nleaves; leaf++) {
-        if (fusion_pattern_leaf_match(c->prog, leaf, obs))
-            return true;
-    }
-    return false;
-}
-
-/*
- * A pattern of several observations: the event joins the ring of recent
- * events that satisfied one of its leaves, and the pattern is evaluated
- * over the ring with the event required in the match.
- */
-static int
-match_multi(struct fusion_match_index *idx, uint32_t ord,
-            struct fusion_event *ev, fusion_match_hit_fn fn, void *ctx)
-{
-    struct cplx *c = &idx->cplx[idx->inds[ord].cplx];
-    const struct fusion_observation *obs[RING_SIZE + 1];
-    struct fusion_event *events[RING_SIZE + 1];
-    struct fusion_event *used[FUSION_PATTERN_MAX_USED];
-    struct fusion_pattern_result res;
-    struct fusion_match_hit hit;
-    enum fusion_err rc;
-    size_t n = 0;
-
-    if (!any_leaf(c, &ev->obs))
-        return 0;
-    if (!c->ring) {
-        c->ring = fusion_calloc(RING_SIZE, sizeof(*c->ring));
-        if (!c->ring)
-            return 0;
-    }
-    ring_make_room(c, ev);
-    assert(c->ring_n < RING_SIZE);
-    for (uint32_t i = 0; i < c->ring_n; i++) {
-        events[n] = c->ring[i];
-        obs[n] = &events[n]->obs;
-        n++;
-    }
-    events[n] = ev;
-    obs[n] = &ev->obs;
-    rc = fusion_pattern_eval(c->prog, obs, n + 1, n, &res, NULL);
-    c->ring[c->ring_n++] = fusion_event_ref(ev);
-    if (rc == FUSION_ERR_LIMIT)
-        idx->skipped++;
-    if (rc || !res.matched)
-        return 0;
-    assert(res.nused <= FUSION_PATTERN_MAX_USED);
-    for (size_t i = 0; i < res.nused; i++) {
-        assert(res.used[i] <= n);
-        used[i] = events[res.used[i]];
-    }
-    hit.indicator_id = idx->pool + idx->inds[ord].id_off;
-    hit.version = idx->inds[ord].version;
-    hit.events = used;
-    hit.nevents = res.nused;
-    return fn(ctx, &hit);
-}
-
-/* Decides one candidate; returns fn's value when it was called. */
-static int
-decide(struct fusion_match_index *idx, uint32_t ord, struct fusion_event *ev,
-       fusion_match_hit_fn fn, void *ctx)
-{
-    const struct ind *r = &idx->inds[ord];
-    struct fusion_match_hit hit = {
-        .indicator_id = idx->pool + r->id_off,
-        .version = r->version,
-        .events = &ev,
-        .nevents = 1,
-    };
-    const struct cplx *c;
-
-    if (r->kind == IND_DEAD || !is_active(r, ev->obs.first.ns))
-        return 0;
-    if (r->kind == IND_SIMPLE)
-        return fn(ctx, &hit);
-    c = &idx->cplx[r->cplx];
-    if (!c->single)
-        return match_multi(idx, ord, ev, fn, ctx);
-    if (!fusion_pattern_leaf_match(c->prog, 0, &ev->obs))
-        return 0;
-    return fn(ctx, &hit);
-}
-
-enum fusion_err
-fusion_match_index_match(struct fusion_match_index *idx,
-                         struct fusion_event *ev, fusion_match_hit_fn fn,
-                         void *ctx, struct fusion_error *err)
-{
-    enum fusion_err rc;
-
-    assert(idx && ev && fn);
-    if (idx->reads_ids) {
-        rc = fusion_event_materialize(ev, err);
-        if (rc)
-            return rc;
-    }
-    rc = gather(idx, ev);
-    if (rc)
-        return fusion_error_set(err, rc, "cannot match event: %s",
-                                fusion_strerror(rc));
-    for (size_t i = 0; i < idx->ncand; i++) {
-        int stop = decide(idx, idx->cand[i], ev, fn, ctx);
-
-        if (stop)
-            return (enum fusion_err)stop;
-    }
-    return FUSION_OK;
 }
