@@ -168,7 +168,8 @@ fusion_http_server_start(struct fusion_http_server *server,
 uint16_t fusion_http_server_port(const struct fusion_http_server *server);
 
 /*
- * Stops accepting connections, lets requests in flight finish (up to the
+ * Answers requests that begin from now on 503 (server stopping) and
+ * closes their connections, lets requests in flight finish (up to the
  * drain timeout), closes the rest and frees the server and its routes.
  * NULL does nothing. Call it from any thread except a handler, e.g. the
  * one that waits for SIGTERM with sigwait; it is not async-signal-safe,

@@ -117,6 +117,8 @@ struct fusion_http_server {
     pthread_mutex_t lock;
     pthread_cond_t idle;
     size_t active;
+    /* set when the server stops: new requests are answered 503 */
+    _Atomic bool stopping;
     /* a request with a large body has finished since memory was trimmed */
     bool trim_due;
     /*

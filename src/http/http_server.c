@@ -746,6 +746,22 @@ run_check(struct fusion_http_request *req, bool *answered)
     return finish_handler(req, rc);
 }
 
+/* A request that begins while the server stops; its connection closes. */
+static enum MHD_Result
+respond_stopping(struct fusion_http_request *req)
+{
+    struct fusion_http_response *resp = &req->resp;
+
+    http_response_reset(resp);
+    resp->status = 503;
+    if (write_error_body(req, 503, "server stopping",
+                         "the server is shutting down; try again shortly") ||
+        fusion_http_response_add_header(resp, "Connection", "close") ||
+        fusion_http_response_add_header(resp, "Retry-After", "5"))
+        return queue_oom(req, req->conn);
+    return send_response(req);
+}
+
 static enum MHD_Result
 begin_request(struct fusion_http_server *srv, struct MHD_Connection *conn,
               const char *url, const char *method, void **con_cls)
@@ -763,6 +779,8 @@ begin_request(struct fusion_http_server *srv, struct MHD_Connection *conn,
     req->path = fusion_arena_strdup(&req->arena, url);
     if (!req->method || !req->path)
         return respond_nomem(req);
+    if (atomic_load(&srv->stopping))
+        return respond_stopping(req);
     ok = check_head(req, &answered);
     if (answered)
         return ok;
@@ -1175,20 +1193,24 @@ wait_drained(struct fusion_http_server *srv)
     return drained;
 }
 
+/*
+ * Requests that begin from now on are answered 503 and their
+ * connections closed, while those in flight run to their end; then the
+ * daemon stops. libmicrohttpd 0.9's MHD_quiesce_daemon would stop
+ * accepting instead, but with a pool of epoll threads it races a worker
+ * that takes the listening socket out of its own epoll set first, and
+ * aborts the process.
+ */
 static void
 stop_daemon(struct fusion_http_server *srv)
 {
-    MHD_socket listen_fd = MHD_quiesce_daemon(srv->daemon);
-
     FUSION_LOG(FUSION_LOG_INFO, "http", "stopping",
                "server stopping, draining requests");
+    atomic_store(&srv->stopping, true);
     if (!wait_drained(srv))
         FUSION_LOG(FUSION_LOG_WARN, "http", "drain_timeout",
                    "requests still running at drain timeout, closing them");
     MHD_stop_daemon(srv->daemon);
-    /* after quiescing, the listening socket belongs to the caller */
-    if (listen_fd != MHD_INVALID_SOCKET)
-        close(listen_fd);
     srv->daemon = NULL;
     FUSION_LOG(FUSION_LOG_INFO, "http", "stopped", "server stopped");
 }

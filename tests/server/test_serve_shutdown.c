@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Stopping fusion serve: a request in flight when SIGTERM comes (a large
- * POST) completes with its normal answer, and the server exits cleanly.
+ * POST) completes with its normal answer, one that begins meanwhile is
+ * told the server is stopping, and the server exits cleanly.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -63,6 +64,7 @@ test_shutdown_finishes_request_in_flight(void **state)
     static struct upload u;
     char token[256], auth[512], coll[COLL_LEN], id[64];
     json_t *objects = json_array();
+    struct fixture_reply late;
     long stopping, served;
     pthread_t t;
     int waited = 0;
@@ -88,6 +90,18 @@ test_shutdown_finishes_request_in_flight(void **state)
     /* the body is in; the server is storing it when the signal comes */
     fixture_sleep_ms(30);
     fixture_signal_stop(fx);
+    /*
+     * While the POST is stored, a new request is refused; if the POST
+     * has ended already and the server with it, the connection is.
+     */
+    fixture_sleep_ms(10);
+    fixture_request(fx, &(struct fixture_request){ .path = "/taxii2/" }, &late);
+    if (late.curl_rc == CURLE_OK) {
+        assert_int_equal(late.status, 503);
+        assert_non_null(strstr(late.body, "server stopping"));
+        assert_non_null(fixture_header(&late, "Retry-After"));
+    }
+    fixture_reply_release(&late);
     pthread_join(t, NULL);
     free(u.body);
 
