@@ -29,6 +29,8 @@ struct match_run {
     const char *file; /* input being read, for messages */
     uint64_t line;
     uint64_t events, bad_lines, hits, rejected, stored, refused;
+    uint64_t invalid_hits; /* hits of events that are not valid STIX */
+    uint64_t unreadable;   /* inputs that could not be read */
     int failed;
 };
 
@@ -56,8 +58,9 @@ match_usage(FILE *f)
           "  --no-store      print hits only, store no sightings\n"
           "  --follow SECS   take up new, changed and revoked indicators\n"
           "                  this often while reading (default 5, 0: never)\n"
-          "Exit status 3 when lines were skipped or objects of sightings\n"
-          "refused, 0 otherwise.\n",
+          "Exit status 1 when an input could not be read (the others are\n"
+          "still matched), else 3 when lines were skipped or hits not\n"
+          "recorded, 0 otherwise.\n",
           f);
 }
 
@@ -95,7 +98,13 @@ on_stored(void *ctx, const struct fusion_ingest_outcome *o)
 {
     struct match_run *run = ctx;
 
-    if (o->kind != FUSION_INGEST_FAILED)
+    /*
+     * A conflict leaves the stored object under the same id, so the
+     * references to it still hold: an SCO whose id depends on some of
+     * its properties only, stored before with others (a domain-name
+     * with other resolutions).
+     */
+    if (o->kind != FUSION_INGEST_FAILED || o->conflict)
         return;
     run->refused++;
     cli_error("storing sightings: %s: %s (refused)",
@@ -124,6 +133,26 @@ flush_sightings(struct match_run *run)
     return true;
 }
 
+/* The record of a hit that no sighting records: the indicator and events. */
+static json_t *
+plain_record(const struct fusion_match_hit *hit)
+{
+    struct fusion_error err;
+    json_t *refs = json_array();
+
+    for (size_t i = 0; refs && i < hit->nevents; i++) {
+        if (fusion_event_materialize(hit->events[i], &err)) {
+            cli_error("%s", err.message);
+            json_decref(refs);
+            return NULL;
+        }
+        json_array_append(refs,
+                          json_object_get(hit->events[i]->observed_data, "id"));
+    }
+    return json_pack("{s:s, s:o*}", "indicator_id", hit->indicator_id,
+                     "observed_data_refs", refs);
+}
+
 static int
 on_hit(void *ctx, const struct fusion_match_hit *hit)
 {
@@ -133,24 +162,23 @@ on_hit(void *ctx, const struct fusion_match_hit *hit)
 
     run->hits++;
     if (run->sightings) {
-        if (fusion_sightings_record(run->sightings, hit, &rec, &err)) {
+        enum fusion_err rc =
+            fusion_sightings_record(run->sightings, hit, &rec, &err);
+
+        if (rc == FUSION_ERR_INVALID) {
+            run->invalid_hits++;
+            cli_error("%s:%llu: %s (hit of %s not recorded)", run->file,
+                      (unsigned long long)run->line, err.message,
+                      hit->indicator_id);
+            rec = plain_record(hit);
+            if (rec && json_object_set_new(rec, "recorded", json_false()))
+                return 1;
+        } else if (rc) {
             cli_error("%s", err.message);
             return 1;
         }
     } else {
-        json_t *refs = json_array();
-
-        for (size_t i = 0; refs && i < hit->nevents; i++) {
-            if (fusion_event_materialize(hit->events[i], &err)) {
-                cli_error("%s", err.message);
-                json_decref(refs);
-                return 1;
-            }
-            json_array_append(
-                refs, json_object_get(hit->events[i]->observed_data, "id"));
-        }
-        rec = json_pack("{s:s, s:o*}", "indicator_id", hit->indicator_id,
-                        "observed_data_refs", refs);
+        rec = plain_record(hit);
     }
     if (!rec)
         return 1;
@@ -168,8 +196,12 @@ match_line(struct match_run *run, const char *line, size_t len)
 {
     struct fusion_event *ev = NULL;
     struct fusion_error err;
-    int64_t now;
+    int64_t now = fusion_time_now_ns();
 
+    /* changes of the store first, so that this event meets them */
+    if (run->follow_ns > 0 && now - run->last_follow >= run->follow_ns &&
+        !follow_store(run))
+        run->failed = CLI_FAILURE;
     if (fusion_event_read(line, len, run->format, &ev, &err)) {
         run->bad_lines++;
         if (err.has_offset)
@@ -189,12 +221,8 @@ match_line(struct match_run *run, const char *line, size_t len)
     }
     fusion_event_unref(ev);
 
-    now = fusion_time_now_ns();
     if (run->sightings && now - run->last_flush >= 1000000000 &&
         !flush_sightings(run))
-        run->failed = CLI_FAILURE;
-    if (run->follow_ns > 0 && now - run->last_follow >= run->follow_ns &&
-        !follow_store(run))
         run->failed = CLI_FAILURE;
 }
 
@@ -223,8 +251,9 @@ match_stream(struct match_run *run, FILE *f)
         match_line(run, line, len);
     }
     if (ferror(f)) {
-        cli_error("%s: %s", run->file, strerror(errno));
-        run->failed = CLI_FAILURE;
+        cli_error("cannot read '%s': %s (the rest of it skipped)", run->file,
+                  strerror(errno));
+        run->unreadable++;
     }
     free(line);
 }
@@ -242,8 +271,8 @@ match_path(struct match_run *run, const char *path)
     }
     f = fopen(path, "r");
     if (!f) {
-        cli_error("cannot open '%s': %s", path, strerror(errno));
-        run->failed = CLI_FAILURE;
+        cli_error("cannot open '%s': %s (skipped)", path, strerror(errno));
+        run->unreadable++;
         return;
     }
     run->file = path;
@@ -307,14 +336,19 @@ print_summary(const struct match_run *run)
         fprintf(stderr,
                 "{\"indicators\":%zu,\"rejected\":%llu,\"events\":%llu,"
                 "\"bad_lines\":%llu,\"hits\":%llu,\"sightings_stored\":"
-                "%llu,\"objects_refused\":%llu}\n",
+                "%llu,\"objects_refused\":%llu,\"invalid_hits\":%llu}\n",
                 st.indicators, (unsigned long long)run->rejected,
                 (unsigned long long)run->events,
                 (unsigned long long)run->bad_lines,
                 (unsigned long long)run->hits, (unsigned long long)run->stored,
-                (unsigned long long)run->refused);
+                (unsigned long long)run->refused,
+                (unsigned long long)run->invalid_hits);
         return;
     }
+    if (run->invalid_hits)
+        fprintf(stderr,
+                "%llu hits of events that are not valid STIX not recorded\n",
+                (unsigned long long)run->invalid_hits);
     if (run->refused)
         fprintf(stderr, "%llu objects of sightings refused by the store\n",
                 (unsigned long long)run->refused);
@@ -375,5 +409,8 @@ cmd_match(struct cli *cli, int argc, char **argv)
     fusion_store_close(run.store);
     if (run.failed)
         return run.failed;
-    return run.bad_lines || run.refused ? CLI_INVALID : CLI_OK;
+    if (run.unreadable)
+        return CLI_FAILURE;
+    return run.bad_lines || run.refused || run.invalid_hits ? CLI_INVALID
+                                                            : CLI_OK;
 }

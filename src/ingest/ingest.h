@@ -77,6 +77,8 @@ struct fusion_ingest_outcome {
     uint64_t offset;     /* byte offset of the object in the input */
     uint64_t line;       /* line of the object's first byte, from 1 */
     const char *message; /* FAILED: the reason; otherwise NULL */
+    /* FAILED as a conflict: other content under this id and version */
+    bool conflict;
 };
 
 typedef void (*fusion_ingest_outcome_fn)(

@@ -757,7 +757,7 @@ note_rec(struct consumer *c, const struct ingest_batch *b,
 static void
 outcome_rec(struct consumer *c, const struct ingest_batch *b,
             const struct ingest_rec *rec, enum fusion_ingest_outcome_kind kind,
-            const char *message)
+            const char *message, bool conflict)
 {
     const char *pool = b->pool.data;
     struct fusion_ingest_outcome outcome = {
@@ -768,6 +768,7 @@ outcome_rec(struct consumer *c, const struct ingest_batch *b,
         .offset = rec->offset,
         .line = rec->line,
         .message = message,
+        .conflict = conflict,
     };
 
     assert(c->opt->outcome);
@@ -859,7 +860,7 @@ put_rec(struct consumer *c, const struct ingest_batch *b,
         kind = FUSION_INGEST_DUPLICATE;
     else
         kind = FUSION_INGEST_STORED;
-    outcome_rec(c, b, rec, kind, why);
+    outcome_rec(c, b, rec, kind, why, result == FUSION_STORE_CONFLICT);
     return FUSION_OK;
 }
 
@@ -880,7 +881,7 @@ consume_batch(struct consumer *c, const struct ingest_batch *b,
             break;
         case INGEST_REC_FAILED:
             outcome_rec(c, b, rec, FUSION_INGEST_FAILED,
-                        b->pool.data + rec->spec);
+                        b->pool.data + rec->spec, false);
             break;
         case INGEST_REC_PUT:
             rc = put_rec(c, b, rec, err);

@@ -63,7 +63,10 @@ struct fusion_event {
     uint64_t line_hash;
     size_t named; /* SCOs given their ids so far */
     int pending;  /* what materializing still has to do */
+    /* 1 once the materialized objects were found valid STIX */
+    int checked;
 };
+
 /*
  * Reads one line (without its newline) in format fmt. On success *out
  * holds a new event (one reference). A line that is not JSON, not an
@@ -222,8 +225,12 @@ void fusion_sightings_free(struct fusion_sightings *sightings);
  * receives a new JSON object describing it for output: indicator_id,
  * sighting_id, count, first_seen, last_seen as of this hit, the
  * observed_data_refs of its events, and repeat: true when the sighting
- * lists all those observed-data already (the same events read again),
- * which leaves it unchanged.
+ * has counted these events before, which leaves it unchanged. An event
+ * was counted before when its time lies within the sighting's first_seen
+ * and last_seen and its observed-data is listed by the sighting or
+ * stored already (its id comes from the line's content: the same line
+ * read again). FUSION_ERR_INVALID, with the object and reason in err and
+ * nothing recorded, when an object of an event is not valid STIX 2.1.
  */
 FUSION_NODISCARD enum fusion_err
 fusion_sightings_record(struct fusion_sightings *sightings,

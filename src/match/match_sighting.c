@@ -206,6 +206,88 @@ keep_event(struct fusion_sightings *s, const struct fusion_event *ev)
     return true;
 }
 
+static int
+ignore_row(void *ctx, const struct fusion_store_row *row)
+{
+    (void)ctx;
+    (void)row;
+    return 0;
+}
+
+/*
+ * Whether sg counted ev before (see fusion_sightings_record); first and
+ * last are its first_seen and last_seen.
+ */
+static enum fusion_err
+counted_before(struct fusion_sightings *s, const json_t *sg,
+               const struct fusion_event *ev, int64_t first, int64_t last,
+               bool *out, struct fusion_error *err)
+{
+    const char *od =
+        json_string_value(json_object_get(ev->observed_data, "id"));
+    enum fusion_err rc;
+
+    *out = false;
+    if (ev->obs.first.ns < first || ev->obs.last.ns > last)
+        return FUSION_OK;
+    if (has_ref(sg, od)) {
+        *out = true;
+        return FUSION_OK;
+    }
+    rc = fusion_store_get(s->store, od, false, ignore_row, NULL, err);
+    *out = rc == FUSION_OK;
+    return rc == FUSION_ERR_NOTFOUND ? FUSION_OK : rc;
+}
+
+/* The first error of rep about obj, as err. */
+static enum fusion_err
+invalid_object(const json_t *obj, const struct fusion_stix_report *rep,
+               struct fusion_error *err)
+{
+    const char *id = json_string_value(json_object_get(obj, "id"));
+
+    for (size_t i = 0; i < rep->count; i++) {
+        const struct fusion_stix_issue *is = &rep->items[i];
+
+        if (is->severity != FUSION_STIX_ERROR)
+            continue;
+        return fusion_error_set(err, FUSION_ERR_INVALID,
+                                "event is not valid STIX: %s: %s%s%s",
+                                id ? id : "(no id)", is->path ? is->path : "",
+                                is->path && *is->path ? ": " : "", is->message);
+    }
+    return fusion_error_set(err, FUSION_ERR_INVALID,
+                            "event is not valid STIX: %s", id ? id : "(no id)");
+}
+
+/* Checks the objects an event would store, once per event. */
+static enum fusion_err
+check_event(struct fusion_event *ev, struct fusion_error *err)
+{
+    struct fusion_stix_report rep;
+    enum fusion_err rc = FUSION_OK;
+    size_t i = 0;
+    json_t *obj = ev->observed_data;
+
+    if (ev->checked > 0)
+        return FUSION_OK;
+    fusion_stix_report_init(&rep);
+    while (obj && !rc) {
+        rc = fusion_stix_validate(obj, &rep);
+        if (rc == FUSION_ERR_INVALID)
+            rc = invalid_object(obj, &rep, err);
+        else if (rc)
+            rc = fusion_error_set(err, rc, "out of memory");
+        fusion_stix_report_release(&rep);
+        fusion_stix_report_init(&rep);
+        obj = json_array_get(ev->scos, i++);
+    }
+    fusion_stix_report_release(&rep);
+    if (!rc)
+        ev->checked = 1;
+    return rc;
+}
+
 enum fusion_err
 fusion_sightings_record(struct fusion_sightings *s,
                         const struct fusion_match_hit *hit, json_t **record_out,
@@ -227,17 +309,18 @@ fusion_sightings_record(struct fusion_sightings *s,
     last = member_ns(sg, "last_seen", INT64_MIN);
     for (size_t i = 0; i < hit->nevents; i++) {
         rc = fusion_event_materialize(hit->events[i], err);
+        if (!rc)
+            rc = check_event(hit->events[i], err);
         if (rc)
             return rc;
     }
-    /*
-     * A hit whose observed-data the sighting lists already is the same
-     * events read again (a file matched twice): not counted again.
-     */
+    /* the same events read again (a file matched twice) count once */
     repeat = true;
-    for (size_t i = 0; i < hit->nevents && repeat; i++)
-        repeat = has_ref(sg, json_string_value(json_object_get(
-                                 hit->events[i]->observed_data, "id")));
+    for (size_t i = 0; i < hit->nevents && repeat; i++) {
+        rc = counted_before(s, sg, hit->events[i], first, last, &repeat, err);
+        if (rc)
+            return rc;
+    }
     refs = json_array();
     if (!refs)
         return fusion_error_set(err, FUSION_ERR_NOMEM, "out of memory");

@@ -106,11 +106,51 @@ check "observed data stored" 0 "$fusion" --json search --type observed-data
 [ "$(grep -c . out.txt)" -ge 4 ] ||
     { echo "FAIL: observed-data of the hits not stored"; failures=$((failures + 1)); }
 
-# an event's SCO that the store refuses is reported, not dropped silently
+# an event that is not valid STIX: its hit is printed, reported and not
+# recorded; nothing of it is stored
 echo '{"type":"ipv4-addr","spec_version":"2.1","value":"198.51.100.1","resolves_to_refs":["bogus"]}' >invalid-sco.jsonl
-check "refused SCO" 3 "$fusion" match invalid-sco.jsonl
-expect_in "refused SCO" err.txt "resolves_to_refs[0]"
-expect_in "refused SCO" err.txt "1 objects of sightings refused"
+check "invalid event" 3 "$fusion" match invalid-sco.jsonl
+expect_in "invalid event" err.txt "invalid-sco.jsonl:1: event is not valid STIX"
+expect_in "invalid event" err.txt "resolves_to_refs[0]"
+expect_in "invalid event" err.txt "1 hits of events that are not valid STIX"
+expect_lines "invalid event hit printed" out.txt 1
+expect_in "invalid event hit printed" out.txt '"recorded":false'
+check "invalid event not stored" 0 "$fusion" search --type sighting --all-versions --json
+expect_lines "invalid event not stored" out.txt 4
+
+# a domain-name stored before with other properties keeps its version
+# and is no refusal
+echo '{"timestamp":"2024-03-01T12:00:00.000000+0000","event_type":"dns","src_ip":"10.0.0.5","src_port":53002,"dest_ip":"10.0.0.1","dest_port":53,"proto":"UDP","dns":{"type":"answer","rrname":"evil.example","rrtype":"A","answers":[{"rrname":"evil.example","rrtype":"A","rdata":"192.0.2.55"}]}}' >answer.jsonl
+check "dns answer, domain stored before" 0 "$fusion" match answer.jsonl
+expect_in "dns answer, domain stored before" out.txt '"count":2'
+
+# more hits than a sighting lists: a second run still counts none again
+for i in $(seq 100 249); do
+    printf '{"ts":%s.0,"uid":"R%s","id.orig_h":"10.0.1.%s","id.orig_p":50000,"id.resp_h":"192.0.2.200","id.resp_p":443,"proto":"tcp"}\n' \
+        "$((1709300000 + i))" "$i" "$((i - 99))"
+done >many.jsonl
+ind 7 "[ipv4-addr:value = '192.0.2.200']" >ind7.jsonl
+check "ingest indicator 7" 0 "$fusion" ingest ind7.jsonl
+check "many hits" 0 "$fusion" match many.jsonl
+expect_in "many hits" out.txt '"count":150'
+check "many hits again" 0 "$fusion" match many.jsonl
+if grep -q '"repeat":false' out.txt; then
+    echo "FAIL: a second run counted hits again"
+    failures=$((failures + 1))
+fi
+expect_in "many hits again" out.txt '"count":150'
+
+# a bare SCO has the time it is read: sent again later it counts again
+echo '{"type":"ipv4-addr","spec_version":"2.1","value":"192.0.2.200"}' >bare.jsonl
+check "bare SCO" 0 "$fusion" match bare.jsonl
+expect_in "bare SCO" out.txt '"count":151'
+check "bare SCO again" 0 "$fusion" match bare.jsonl
+expect_in "bare SCO again" out.txt '"count":152'
+
+# an unreadable input is reported and skipped, the others matched
+check "unreadable input" 1 "$fusion" match --no-store nosuch.jsonl bare.jsonl
+expect_in "unreadable input" err.txt "cannot open 'nosuch.jsonl'"
+expect_lines "unreadable input, the rest matched" out.txt 1
 
 # --no-store writes nothing
 before=$("$fusion" --json stats)
@@ -127,6 +167,21 @@ expect_lines "revoked does not fire" out.txt 0
 check "match format mismatch" 3 "$fusion" match --no-store --format suricata <(head -1 events.jsonl)
 check "match bad format" 2 "$fusion" match --format frob events.jsonl
 check "match missing file" 1 "$fusion" match --no-store nosuch.jsonl
+
+# --follow: a change of the store meets the next event, even after a
+# quiet spell
+mkfifo events.fifo
+"$fusion" match --no-store --follow 1 events.fifo >follow.out 2>follow.err &
+matcher=$!
+exec 3>events.fifo
+sleep 0.5
+ind 8 "[ipv4-addr:value = '192.0.2.88']" >ind8.jsonl
+check "ingest while following" 0 "$fusion" ingest ind8.jsonl
+sleep 1.5
+echo '{"ts":1709400000.0,"uid":"F1","id.orig_h":"10.0.0.9","id.orig_p":50000,"id.resp_h":"192.0.2.88","id.resp_p":443,"proto":"tcp"}' >&3
+exec 3>&-
+wait "$matcher"
+expect_in "follow takes up a new indicator" follow.out "indicator--00000008-1111-4111-8111-111111111111"
 
 [ "$failures" -eq 0 ] || { echo "$failures failures"; exit 1; }
 echo "all match checks passed"
