@@ -19,8 +19,9 @@ pattern_usage(FILE *f)
           "hash lengths, known types and properties), and prints the\n"
           "canonical form. explain prints the parsed structure: observation\n"
           "expressions, their operators and qualifiers, and each\n"
-          "comparison. - reads the pattern from standard input. --stix20\n"
-          "reads STIX 2.0 pattern text and upgrades it first. With --json,\n"
+          "comparison, after the errors and warnings check would report.\n"
+          "- reads the pattern from standard input. --stix20 reads STIX\n"
+          "2.0 pattern text and upgrades it first. With --json,\n"
           "both print one JSON object.\n"
           "Exit status 0 when valid (warnings allowed), 3 when not.\n",
           f);
@@ -174,12 +175,35 @@ explain_print(const json_t *node, int depth)
     json_array_foreach(kids, i, v) explain_print(v, depth + 1);
 }
 
+/* The issues of rep as a JSON array for explain's tree. */
+static json_t *
+issues_json(const struct fusion_stix_report *rep)
+{
+    json_t *list = json_array();
+
+    for (size_t i = 0; list && i < rep->count; i++) {
+        const struct fusion_stix_issue *is = &rep->items[i];
+
+        if (json_array_append_new(
+                list, json_pack("{s:s, s:s}", "severity",
+                                is->severity == FUSION_STIX_ERROR ? "error"
+                                                                  : "warning",
+                                "message", is->message))) {
+            json_decref(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
 static int
 pattern_explain(struct cli *cli, const char *text, size_t len)
 {
     struct fusion_pattern *p = NULL;
+    struct fusion_stix_report rep;
     struct fusion_error err;
     json_t *tree = NULL;
+    enum fusion_err rc;
 
     if (fusion_pattern_parse(text, len, &p, &err)) {
         cli_error("invalid pattern: %s", err.message);
@@ -187,11 +211,21 @@ pattern_explain(struct cli *cli, const char *text, size_t len)
             show_offset(text, len, err.offset);
         return err.code == FUSION_ERR_NOMEM ? CLI_FAILURE : CLI_INVALID;
     }
-    if (fusion_pattern_explain(p, &tree)) {
+    fusion_stix_report_init(&rep);
+    rc = fusion_pattern_check(p, &rep);
+    if ((rc && rc != FUSION_ERR_INVALID) || fusion_pattern_explain(p, &tree) ||
+        (cli->json &&
+         (json_object_set_new(tree, "valid", json_boolean(!rc)) ||
+          json_object_set_new(tree, "issues", issues_json(&rep))))) {
+        json_decref(tree);
+        fusion_stix_report_release(&rep);
         fusion_pattern_free(p);
         cli_error("out of memory");
         return CLI_FAILURE;
     }
+    if (!cli->json)
+        print_issues(&rep, false);
+    fusion_stix_report_release(&rep);
     if (cli->json) {
         json_dumpf(tree, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
         putchar('\n');
@@ -200,7 +234,7 @@ pattern_explain(struct cli *cli, const char *text, size_t len)
     }
     json_decref(tree);
     fusion_pattern_free(p);
-    return CLI_OK;
+    return rc ? CLI_INVALID : CLI_OK;
 }
 
 int

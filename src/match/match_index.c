@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <assert.h>
+#include <ctype.h>
 #include <string.h>
 
 #include "match/match_int.h"
@@ -268,6 +269,7 @@ field_get(struct fusion_match_index *idx, const char *type, const char *path,
     memcpy(f->type + tlen + 1, path, plen + 1);
     f->path = f->type + tlen + 1;
     f->hash = hash_field(type, path);
+    f->fold = fusion_pattern_path_folds(path, plen);
     idx->nfields++;
     if (idx->nfields * 2 > idx->field_slots_cap) {
         rc = field_slots_rebuild(
@@ -409,6 +411,17 @@ post_add(struct fusion_match_index *idx, struct match_key_slot *k, uint32_t ord)
     l->items[1] = ord;
     k->post = MATCH_POST_LIST | (uint32_t)idx->nlists++;
     return FUSION_OK;
+}
+
+const char *
+match_key_text(const struct match_field *f, const char *value, size_t len,
+               char *buf)
+{
+    if (!f->fold || len > MATCH_FOLD_MAX)
+        return value;
+    for (size_t i = 0; i < len; i++)
+        buf[i] = (char)tolower((unsigned char)value[i]);
+    return buf;
 }
 
 static enum fusion_err
@@ -660,8 +673,12 @@ put_term(void *ctx, const struct fusion_pattern_term *term)
     if (num > (UINT32_MAX - 1) / 2)
         return FUSION_ERR_LIMIT;
     if (term->kind == FUSION_PATTERN_TERM_EQUAL) {
+        char folded[MATCH_FOLD_MAX];
+
         f->has_eq = true;
-        return key_put(idx, 2 * num, term->value, term->value_len, pc->ord);
+        return key_put(idx, 2 * num,
+                       match_key_text(f, term->value, term->value_len, folded),
+                       term->value_len, pc->ord);
     }
     if (!match_parse_prefix(term->value, term->value_len, &p)) {
         pc->needs_scan = true;

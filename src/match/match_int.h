@@ -109,11 +109,23 @@ struct match_field {
     const char *path;
     uint64_t hash;
     bool has_eq;
+    bool fold; /* hex digests: keys in lower case (fusion_pattern_path_folds) */
     uint64_t lens[3];  /* bit n: some prefix of length n (0..128) */
     uint32_t *needled; /* indicators with needles here */
     size_t nneedled;
     size_t needled_cap;
 };
+
+/* Longest value whose letters an index folds: a digest of 512 bits. */
+#define MATCH_FOLD_MAX 128
+
+/*
+ * The value of an equality key of field f: value itself, or when f folds
+ * and value is short enough, value in lower case in buf (MATCH_FOLD_MAX
+ * bytes).
+ */
+const char *match_key_text(const struct match_field *f, const char *value,
+                           size_t len, char *buf);
 
 /* A key: its value bytes are in the pool, off and len. */
 struct match_key_slot {

@@ -177,9 +177,12 @@ obs_term(void *ctx, const struct fusion_pattern_term *term)
         return FUSION_OK;
     if (f->has_eq) {
         uint32_t num = (uint32_t)(f - idx->fields) * 2;
+        char folded[MATCH_FOLD_MAX];
+        const char *value =
+            match_key_text(f, term->value, term->value_len, folded);
         const struct match_key_slot *k =
-            match_key_find(idx, num, term->value, term->value_len,
-                           match_key_hash(num, term->value, term->value_len));
+            match_key_find(idx, num, value, term->value_len,
+                           match_key_hash(num, value, term->value_len));
 
         if (k)
             rc = cand_posting(idx, k);

@@ -275,6 +275,15 @@ fusion_observation_terms_filtered(const struct fusion_observation *obs,
                                   fusion_pattern_term_fn fn, void *ctx);
 
 /*
+ * Whether the values at a path, written as a term's path, are digests in
+ * hex digits: the last step names an algorithm under hashes, any but
+ * SSDEEP and TLSH. Fusion compares such values without regard to the
+ * case of their letters, in the evaluator and in an index alike: a
+ * SHA-256 is the same digest in capitals.
+ */
+bool fusion_pattern_path_folds(const char *path, size_t len);
+
+/*
  * Whether some comparison of pattern reads an object's id or
  * spec_version, or the text of a _ref or _refs property itself (rather
  * than a property of the object it names), so that its result depends

@@ -5,6 +5,7 @@
  * observation, and a bounded search for observation expressions.
  */
 #include <assert.h>
+#include <ctype.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -56,6 +57,7 @@ struct cmp_prog {
      */
     struct bytes *latin1;
     size_t nlatin1;
+    bool fold; /* a hex digest: strings compare without regard to case */
 };
 
 struct fusion_pattern_prog {
@@ -209,6 +211,22 @@ compile_regex(struct fusion_pattern_prog *prog, struct cmp_prog *cp,
     return FUSION_OK;
 }
 
+/* Whether path names a hex digest (fusion_pattern_path_folds). */
+static bool
+path_folds(const struct fusion_pattern_path *path)
+{
+    const struct fusion_pattern_step *last, *parent;
+
+    if (path->nsteps < 2)
+        return false;
+    last = &path->steps[path->nsteps - 1];
+    parent = &path->steps[path->nsteps - 2];
+    return last->kind == FUSION_PATTERN_STEP_KEY &&
+           parent->kind == FUSION_PATTERN_STEP_KEY && parent->key_len == 6 &&
+           memcmp(parent->key, "hashes", 6) == 0 &&
+           pattern_hex_algorithm(last->key, last->key_len);
+}
+
 static enum fusion_err
 compile_cmp(struct fusion_pattern_prog *prog,
             const struct fusion_pattern_cmp *cmp, struct fusion_error *err)
@@ -220,6 +238,7 @@ compile_cmp(struct fusion_pattern_prog *prog,
     assert(!cp->cmp);
     cp->cmp = cmp;
     cp->coding = path_coding(&cmp->path);
+    cp->fold = path_folds(&cmp->path);
     if (cmp->path.nsteps > PATH_MAX_STEPS)
         return fusion_error_set_at(err, FUSION_ERR_LIMIT, cmp->offset,
                                    "path of the comparison at byte %zu has "
@@ -534,6 +553,22 @@ bytes_order(const void *a, size_t alen, const void *b, size_t blen)
     return (alen > blen) - (alen < blen);
 }
 
+/* The same with ASCII letters in lower case. */
+static int
+folded_order(const char *a, size_t alen, const char *b, size_t blen)
+{
+    size_t n = alen < blen ? alen : blen;
+
+    for (size_t i = 0; i < n; i++) {
+        int ca = tolower((unsigned char)a[i]),
+            cb = tolower((unsigned char)b[i]);
+
+        if (ca != cb)
+            return ca < cb ? -1 : 1;
+    }
+    return (alen > blen) - (alen < blen);
+}
+
 /* An integer against a float, exactly: 1 is less than 1.5. */
 static int
 int_real_order(int64_t a, double b)
@@ -588,6 +623,10 @@ value_order(const struct cmp_prog *cp, size_t item, const struct value *v,
             return false;
         return numeric_order(v, c, out);
     case FUSION_PATTERN_LIT_STRING:
+        if (v->kind == VALUE_TEXT && cp->fold) {
+            *out = folded_order(v->ptr, v->len, c->u.str.ptr, c->u.str.len);
+            return true;
+        }
         if (v->kind == VALUE_TEXT) {
             /* byte order of UTF-8 is code point order */
             *out = bytes_order(v->ptr, v->len, c->u.str.ptr, c->u.str.len);

@@ -313,6 +313,12 @@ bool pattern_latin1(const char *s, size_t len, unsigned char *out,
                     size_t *len_out);
 
 /*
+ * Whether a hash algorithm name, bare or in single quotes, names a
+ * digest written in hex digits: any but SSDEEP and TLSH.
+ */
+bool pattern_hex_algorithm(const char *name, size_t len);
+
+/*
  * Compiles pattern as fusion_pattern_compile does, without taking it,
  * and drops the result: the same errors, for checking.
  */

@@ -5,6 +5,7 @@
  */
 #include <assert.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pattern/pattern_int.h"
 
@@ -322,6 +323,48 @@ key_is(const struct fusion_pattern_step *st, const char *name)
 {
     return st->kind == FUSION_PATTERN_STEP_KEY && st->key_len == strlen(name) &&
            memcmp(st->key, name, st->key_len) == 0;
+}
+
+bool
+pattern_hex_algorithm(const char *name, size_t len)
+{
+    static const char *const text_digests[] = { "SSDEEP", "TLSH" };
+
+    if (len >= 2 && name[0] == '\'' && name[len - 1] == '\'') {
+        name++;
+        len -= 2;
+    }
+    for (size_t i = 0; i < sizeof(text_digests) / sizeof(text_digests[0]);
+         i++) {
+        if (strlen(text_digests[i]) == len &&
+            strncasecmp(text_digests[i], name, len) == 0)
+            return false;
+    }
+    return len > 0;
+}
+
+bool
+fusion_pattern_path_folds(const char *path, size_t len)
+{
+    static const char parent[] = "hashes.";
+    size_t n = sizeof(parent) - 1, last = 0;
+    bool quoted = false;
+
+    /* the last step starts after the last '.' outside quotes */
+    for (size_t i = 0; i < len; i++) {
+        if (path[i] == '\\' && quoted)
+            i++;
+        else if (path[i] == '\'')
+            quoted = !quoted;
+        else if (path[i] == '.' && !quoted)
+            last = i + 1;
+        else if (path[i] == '[' && !quoted)
+            return false;
+    }
+    if (last < n || memcmp(path + last - n, parent, n) != 0 ||
+        (last > n && path[last - n - 1] != '.'))
+        return false;
+    return pattern_hex_algorithm(path + last, len - last);
 }
 
 /*

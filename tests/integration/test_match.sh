@@ -32,6 +32,13 @@ expect_in "pattern explain" out.txt "url:value = 'http://x.example/'"
 check "pattern explain json" 0 "$fusion" --json pattern explain "[file:size > 5]"
 expect_in "pattern explain json" out.txt '"operator":">"'
 check "pattern unknown" 2 "$fusion" pattern frob "[a:b = 1]"
+check "pattern explain invalid" 3 "$fusion" pattern explain "[file:hashes.MD5 = 'a']"
+expect_in "pattern explain invalid" err.txt "error: hash value"
+expect_in "pattern explain invalid" out.txt "file:hashes.MD5 = 'a'"
+check "pattern explain json invalid" 3 "$fusion" --json pattern explain "[file:name MATCHES '(']"
+expect_in "pattern explain json invalid" out.txt '"valid":false'
+# a digest in capitals is the same digest
+check "pattern check digest" 0 "$fusion" pattern check "[file:hashes.'SHA-256' = '275A021BBFB6489E54D471899F7DB9D1663FC695EC2FE2A2C4538AABF651FD0F']"
 
 # indicators: simple, two observations, one beyond what the matcher
 # evaluates

@@ -133,6 +133,12 @@ test_index_simple_hits(void **state)
         "\"fileinfo\", \"fileinfo\": {\"filename\": \"a\", "
         "\"sha256\": \"275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f\"}}",
         "00000000000c/1;");
+    /* a digest in capitals is the same digest */
+    expect_hits(
+        idx,
+        "{\"type\": \"file\", \"hashes\": {\"SHA-256\": "
+        "\"275A021BBFB6489E54D471899F7DB9D1663FC695EC2FE2A2C4538AABF651FD0F\"}}",
+        "00000000000c/1;");
     /* one event hitting two indicators, each reported once */
     expect_hits(idx,
                 "{\"timestamp\": \"2023-01-01T10:00:00Z\", \"event_type\": "

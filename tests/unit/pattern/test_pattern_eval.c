@@ -420,6 +420,27 @@ test_pattern_eval_string_order(void **state)
     NO_MATCH("[x-s:v = 'A']", "{\"type\": \"x-s\", \"v\": \"a\"}");
 }
 
+/* Hex digests compare without regard to case; other strings exactly. */
+static void
+test_pattern_eval_digest_case(void **state)
+{
+    static const char file[] =
+        "{\"type\": \"file\", \"hashes\": {\"SHA-256\": \"ab12cd\", "
+        "\"MD5\": \"EF34\", \"SSDEEP\": \"3:AbC:x\"}, \"name\": \"Ab\"}";
+
+    (void)state;
+    MATCH("[file:hashes.'SHA-256' = 'AB12CD']", file);
+    MATCH("[file:hashes.MD5 = 'ef34']", file);
+    MATCH("[file:hashes.MD5 IN ('00', 'eF34')]", file);
+    NO_MATCH("[file:hashes.MD5 != 'ef34']", file);
+    MATCH("[file:hashes.'SHA-256' <= 'AB12CD']", file);
+    NO_MATCH("[file:hashes.SSDEEP = '3:abc:x']", file);
+    MATCH("[file:hashes.SSDEEP = '3:AbC:x']", file);
+    NO_MATCH("[file:name = 'ab']", file);
+    /* LIKE and MATCHES stay exact */
+    NO_MATCH("[file:hashes.'SHA-256' LIKE 'AB%']", file);
+}
+
 static void
 test_pattern_eval_booleans(void **state)
 {
@@ -1092,6 +1113,7 @@ main(void)
         cmocka_unit_test(test_pattern_eval_e14_followedby_within),
         cmocka_unit_test(test_pattern_eval_e15_invalid_never_matches),
         cmocka_unit_test(test_pattern_eval_string_order),
+        cmocka_unit_test(test_pattern_eval_digest_case),
         cmocka_unit_test(test_pattern_eval_booleans),
         cmocka_unit_test(test_pattern_eval_timestamps),
         cmocka_unit_test(test_pattern_eval_in),

@@ -497,10 +497,39 @@ test_pattern_reads_ids(void **state)
     }
 }
 
+static void
+test_path_folds(void **state)
+{
+    static const struct {
+        const char *path;
+        bool folds;
+    } cases[] = {
+        { "hashes.'SHA-256'", true },
+        { "hashes.MD5", true },
+        { "content_ref.hashes.'SHA-1'", true },
+        { "hashes.SSDEEP", false },
+        { "hashes.'TLSH'", false },
+        { "hashes", false },
+        { "x_hashes.MD5", false },
+        { "name", false },
+        { "extensions.'x.hashes'.MD5", false },
+        { "hashes.'a.b'", true },
+        { "hashes[0]", false },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (fusion_pattern_path_folds(cases[i].path, strlen(cases[i].path)) !=
+            cases[i].folds)
+            fail_msg("'%s': folds should be %d", cases[i].path, cases[i].folds);
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_path_folds),
         cmocka_unit_test(test_pattern_terms_simple),
         cmocka_unit_test(test_pattern_terms_anchored),
         cmocka_unit_test(test_pattern_terms_index_step_as_any),
