@@ -319,7 +319,10 @@ match_multi(struct fusion_match_index *idx, uint32_t ord,
     }
     ring_make_room(c, ev);
     assert(c->ring_n < MATCH_RING_SIZE);
+    /* past events too far from this one for the pattern's WITHIN */
     for (uint32_t i = 0; i < c->ring_n; i++) {
+        if (!fusion_pattern_prog_within(c->prog, &c->ring[i]->obs, &ev->obs))
+            continue;
         events[n] = c->ring[i];
         obs[n] = &events[n]->obs;
         n++;

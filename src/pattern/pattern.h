@@ -148,6 +148,16 @@ fusion_pattern_prog_pattern(const struct fusion_pattern_prog *prog);
  */
 bool fusion_pattern_prog_single(const struct fusion_pattern_prog *prog);
 
+/*
+ * False when observations a and b cannot both be used by one match
+ * because a WITHIN qualifier of the whole pattern leaves too little time
+ * between them; true otherwise. A caller keeping past observations may
+ * leave such ones out of an evaluation that must use a given one.
+ */
+bool fusion_pattern_prog_within(const struct fusion_pattern_prog *prog,
+                                const struct fusion_observation *a,
+                                const struct fusion_observation *b);
+
 /* The observation expressions ([ ... ]) of the pattern, in text order. */
 size_t fusion_pattern_prog_leaves(const struct fusion_pattern_prog *prog);
 

@@ -1459,6 +1459,29 @@ fusion_pattern_prog_single(const struct fusion_pattern_prog *prog)
     return root->kind == FUSION_PATTERN_OBS_LEAF && root->nquals == 0;
 }
 
+bool
+fusion_pattern_prog_within(const struct fusion_pattern_prog *prog,
+                           const struct fusion_observation *a,
+                           const struct fusion_observation *b)
+{
+    const struct fusion_pattern_obs *root;
+    const struct fusion_ts *first, *last;
+
+    assert(prog && a && b);
+    root = prog->pattern->root;
+    first =
+        fusion_ts_compare(&a->first, &b->first) <= 0 ? &a->first : &b->first;
+    last = fusion_ts_compare(&a->last, &b->last) >= 0 ? &a->last : &b->last;
+    for (size_t i = 0; i < root->nquals; i++) {
+        const struct fusion_pattern_qual *q = &root->quals[i];
+
+        if (q->kind == FUSION_PATTERN_QUAL_WITHIN &&
+            !span_below(first, last, q->within_secs))
+            return false;
+    }
+    return true;
+}
+
 size_t
 fusion_pattern_prog_leaves(const struct fusion_pattern_prog *prog)
 {
