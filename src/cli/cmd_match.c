@@ -239,6 +239,12 @@ match_stream(struct match_run *run, FILE *f)
         run->line++;
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             len--;
+        /* a byte order mark some editors put first is no part of the JSON */
+        if (run->line == 1 && len >= 3 &&
+            memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+            memmove(line, line + 3, len - 3);
+            len -= 3;
+        }
         if (len == 0 || strspn(line, " \t") == len)
             continue;
         if (len > FUSION_EVENT_MAX_LINE) {

@@ -154,6 +154,12 @@ expect_in "bare SCO" out.txt '"count":151'
 check "bare SCO again" 0 "$fusion" match bare.jsonl
 expect_in "bare SCO again" out.txt '"count":152'
 
+# a byte order mark first is passed over; a time past 2262 is refused
+printf '\xef\xbb\xbf{"ts":1709300000.0,"uid":"B1","id.orig_h":"10.0.0.1","id.orig_p":5000,"id.resp_h":"192.0.2.200","id.resp_p":443,"proto":"tcp"}\n{"ts":1e10,"uid":"B2","id.orig_h":"10.0.0.1","id.orig_p":5000,"id.resp_h":"192.0.2.200","id.resp_p":443,"proto":"tcp"}\n' >bom.jsonl
+check "byte order mark" 3 "$fusion" match --no-store bom.jsonl
+expect_lines "byte order mark" out.txt 1
+expect_in "time out of range" err.txt "bom.jsonl:2:"
+
 # an unreadable input is reported and skipped, the others matched
 check "unreadable input" 1 "$fusion" match --no-store nosuch.jsonl bare.jsonl
 expect_in "unreadable input" err.txt "cannot open 'nosuch.jsonl'"
