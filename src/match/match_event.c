@@ -116,24 +116,32 @@ parse_time_epoch(double v, struct fusion_ts *out)
     return FUSION_OK;
 }
 
-/*
- * Event times are kept in nanoseconds since 1970 (struct fusion_ts.ns),
- * which reach from 1677 to 2262: a time outside is refused rather than
- * moved to the end of the range.
- */
-#define EVENT_SEC_MIN (-9223372036LL)
-#define EVENT_SEC_MAX 9223372035LL
-
 enum fusion_err
 match_parse_time(const json_t *v, struct fusion_ts *out)
 {
-    enum fusion_err rc = FUSION_ERR_INVALID;
-
     if (json_is_string(v))
-        rc = parse_time_text(json_string_value(v), json_string_length(v), out);
-    else if (json_is_number(v))
-        rc = parse_time_epoch(json_number_value(v), out);
-    if (!rc && (out->sec < EVENT_SEC_MIN || out->sec > EVENT_SEC_MAX))
+        return parse_time_text(json_string_value(v), json_string_length(v),
+                               out);
+    if (json_is_number(v))
+        return parse_time_epoch(json_number_value(v), out);
+    return FUSION_ERR_INVALID;
+}
+
+/*
+ * Times are kept in nanoseconds since 1970 (struct fusion_ts.ns), which
+ * reach from 1677 to 2262. A sensor's time outside is refused rather
+ * than moved to the end of the range; STIX allows years up to 9999, so
+ * a STIX event's time is kept, its nanoseconds saturated.
+ */
+#define SENSOR_SEC_MIN (-9223372036LL)
+#define SENSOR_SEC_MAX 9223372035LL
+
+enum fusion_err
+match_parse_sensor_time(const json_t *v, struct fusion_ts *out)
+{
+    enum fusion_err rc = match_parse_time(v, out);
+
+    if (!rc && (out->sec < SENSOR_SEC_MIN || out->sec > SENSOR_SEC_MAX))
         rc = FUSION_ERR_INVALID;
     return rc;
 }

@@ -355,6 +355,13 @@ FUSION_NODISCARD enum fusion_err match_parse_time(const json_t *v,
                                                   struct fusion_ts *out);
 
 /*
+ * The same for the time of a Suricata or Zeek line, which must also lie
+ * between 1677 and 2262, the reach of a time in nanoseconds.
+ */
+FUSION_NODISCARD enum fusion_err match_parse_sensor_time(const json_t *v,
+                                                         struct fusion_ts *out);
+
+/*
  * Sets obj[key] to a copy of value, whose UTF-8 is not checked (ASCII
  * or text of the line); FUSION_ERR_NOMEM when memory runs out.
  */

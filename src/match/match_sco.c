@@ -7,6 +7,7 @@
 #include <assert.h>
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 #include "match/match_int.h"
 
@@ -132,13 +133,6 @@ add_value_sco(struct match_builder *b, const char *type, const char *value)
     return add_sco(b, sco);
 }
 
-static long
-add_ip(struct match_builder *b, const char *addr)
-{
-    return add_value_sco(b, strchr(addr, ':') ? "ipv6-addr" : "ipv4-addr",
-                         addr);
-}
-
 static const char *
 str_at(const json_t *obj, const char *key)
 {
@@ -171,8 +165,8 @@ is_ipv4_text(const char *s)
 }
 
 /*
- * IPv6 text (RFC 4291 section 2.2) with an optional zone; the form with
- * an embedded IPv4 address is not an ipv6-addr value.
+ * IPv6 text (RFC 4291 section 2.2) in hex groups, without a zone and
+ * without the form ending in an IPv4 address.
  */
 static bool
 is_ipv6_text(const char *s)
@@ -185,7 +179,7 @@ is_ipv6_text(const char *s)
     } else if (s[0] == ':') {
         return false;
     }
-    while (*s && *s != '%') {
+    while (*s) {
         size_t n = 0;
 
         while (n < 5 && isxdigit((unsigned char)s[n]))
@@ -199,20 +193,107 @@ is_ipv6_text(const char *s)
                 return false;
             s += 2;
         } else if (s[0] == ':') {
-            if (!s[1] || s[1] == '%')
+            if (!s[1])
                 return false;
             s++;
         }
     }
-    if (gap ? groups > 7 : groups != 8)
-        return false;
-    return *s == '\0' || (s[1] != '\0' && !strchr(s, '/'));
+    return gap ? groups <= 7 : groups == 8;
 }
 
-static bool
-is_ip_text(const char *s)
+/* The longest address text read: IPv6 ending in an IPv4 address. */
+#define IP_TEXT_MAX sizeof("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255")
+
+/* Writes v (up to 0xffff) as hex digits without leading zeros. */
+static char *
+put_hex_group(char *out, unsigned v)
 {
-    return is_ipv4_text(s) || is_ipv6_text(s);
+    static const char digits[] = "0123456789abcdef";
+    bool started = false;
+
+    for (int shift = 12; shift >= 0; shift -= 4) {
+        unsigned d = (v >> shift) & 0xf;
+
+        if (d || started || shift == 0) {
+            *out++ = digits[d];
+            started = true;
+        }
+    }
+    return out;
+}
+
+/*
+ * Rewrites the dotted quad ending IPv6 text, at tail and checked by
+ * is_ipv4_text, as two hex groups: "::ffff:192.0.2.1" becomes
+ * "::ffff:c000:201". No group is longer than the two octets it
+ * replaces, so the text only shrinks.
+ */
+static void
+ipv4_tail_to_hex(char *tail)
+{
+    unsigned octet[4] = { 0 };
+    int k = 0;
+
+    for (const char *p = tail; *p; p++) {
+        if (*p == '.')
+            k++;
+        else
+            octet[k] = octet[k] * 10 + (unsigned)(*p - '0');
+    }
+    tail = put_hex_group(tail, octet[0] << 8 | octet[1]);
+    *tail++ = ':';
+    tail = put_hex_group(tail, octet[2] << 8 | octet[3]);
+    *tail = '\0';
+}
+
+/*
+ * The ipv4-addr or ipv6-addr value of address text a log gives, into
+ * out; false when text is no address. The zone of an IPv6 address
+ * ("fe80::1%eth0", RFC 4007 section 11) names an interface of the
+ * sensor, not part of the address, and is dropped, so the value
+ * matches the address as indicators give it. IPv6 ending in an IPv4
+ * address ("::ffff:192.0.2.1", RFC 4291 section 2.2) is written with
+ * hex groups instead: the same address, in the form the validator
+ * takes (the STIX 2.1 schema's pattern, as published, takes no other).
+ */
+static bool
+ip_value(const char *text, char out[IP_TEXT_MAX])
+{
+    size_t len = strcspn(text, "%");
+    char *tail;
+
+    if (len == 0 || len >= IP_TEXT_MAX ||
+        (text[len] == '%' && text[len + 1] == '\0'))
+        return false;
+    memcpy(out, text, len);
+    out[len] = '\0';
+    tail = strrchr(out, ':');
+    if (!tail)
+        return text[len] == '\0' && is_ipv4_text(out);
+    tail++;
+    if (strchr(tail, '.')) {
+        if (!is_ipv4_text(tail))
+            return false;
+        ipv4_tail_to_hex(tail);
+    }
+    return is_ipv6_text(out);
+}
+
+/*
+ * The address SCO of address text a log gives: *out is its number, or
+ * -1 when text is no address.
+ */
+static enum fusion_err
+add_ip(struct match_builder *b, const char *text, long *out)
+{
+    char value[IP_TEXT_MAX];
+
+    *out = -1;
+    if (!text || !ip_value(text, value))
+        return FUSION_OK;
+    *out =
+        add_value_sco(b, strchr(value, ':') ? "ipv6-addr" : "ipv4-addr", value);
+    return *out < 0 ? FUSION_ERR_NOMEM : FUSION_OK;
 }
 
 /*
@@ -342,21 +423,40 @@ add_protocol(json_t *list, const char *name, size_t len)
                : FUSION_OK;
 }
 
+/* Whether proto names ICMP, of IPv4 or IPv6, as Suricata or Zeek do. */
+static bool
+is_icmp(const char *proto)
+{
+    static const char *const names[] = { "icmp", "icmp6", "icmpv6",
+                                         "ipv6-icmp" };
+
+    for (size_t i = 0; proto && i < sizeof(names) / sizeof(*names); i++) {
+        if (strcasecmp(proto, names[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
 /*
  * protocols, which a network-traffic must have (STIX 2.1 section 6.12),
  * lowest layer first: the transport and the application protocols the
  * event names, or else those its kind implies, or when nothing is known
- * the network layer of the addresses (family, "ipv4" or "ipv6").
+ * the network layer of the addresses. ICMP goes by the keyword IANA's
+ * protocol numbers registry gives it for the addresses' family ("icmp"
+ * or "ipv6-icmp"): Zeek calls ICMPv6 "icmp" too.
  */
 static enum fusion_err
-put_protocols(json_t *nt, const struct endpoints *ep, const char *family)
+put_protocols(json_t *nt, const struct endpoints *ep, bool is_v6)
 {
     const char *transport = ep->proto, *app = ep->app_proto;
+    const char *family = is_v6 ? "ipv6" : "ipv4";
     json_t *list = json_array();
     enum fusion_err rc = FUSION_OK;
 
     if (!list)
         return FUSION_ERR_NOMEM;
+    if (is_icmp(transport))
+        transport = is_v6 ? "ipv6-icmp" : "icmp";
     for (size_t i = 0;
          ep->kind && i < sizeof(kind_protocols) / sizeof(*kind_protocols);
          i++) {
@@ -382,21 +482,11 @@ put_protocols(json_t *nt, const struct endpoints *ep, const char *family)
     return set_new(nt, "protocols", list);
 }
 
-/* The address SCO of an endpoint: *out is its number, -1 for none. */
-static enum fusion_err
-add_endpoint(struct match_builder *b, const char *ip, long *out)
-{
-    *out = -1;
-    if (!ip || !is_ip_text(ip))
-        return FUSION_OK;
-    *out = add_ip(b, ip);
-    return *out < 0 ? FUSION_ERR_NOMEM : FUSION_OK;
-}
-
 /*
  * network-traffic with src_ref and dst_ref to the address SCOs; ext
  * (taken, may be NULL) becomes its extensions. Nothing is added for an
- * event without addresses.
+ * event without addresses. ICMP has no ports: the numbers Zeek gives
+ * in their place are the message's type and code.
  */
 static enum fusion_err
 add_traffic(struct match_builder *b, const struct endpoints *ep, json_t *ext)
@@ -405,9 +495,9 @@ add_traffic(struct match_builder *b, const struct endpoints *ep, json_t *ext)
     json_t *nt;
     enum fusion_err rc;
 
-    rc = add_endpoint(b, ep->src_ip, &src);
+    rc = add_ip(b, ep->src_ip, &src);
     if (!rc)
-        rc = add_endpoint(b, ep->dst_ip, &dst);
+        rc = add_ip(b, ep->dst_ip, &dst);
     if (rc || (src < 0 && dst < 0)) {
         json_decref(ext);
         return rc;
@@ -420,14 +510,13 @@ add_traffic(struct match_builder *b, const struct endpoints *ep, json_t *ext)
     rc = src >= 0 ? set_new(nt, "src_ref", local_ref((size_t)src)) : FUSION_OK;
     if (!rc && dst >= 0)
         rc = set_new(nt, "dst_ref", local_ref((size_t)dst));
-    if (!rc)
+    if (!rc && !is_icmp(ep->proto))
         rc = put_port(nt, "src_port", ep->src_port);
-    if (!rc)
+    if (!rc && !is_icmp(ep->proto))
         rc = put_port(nt, "dst_port", ep->dst_port);
     if (!rc)
-        rc = put_protocols(
-            nt, ep,
-            strchr(dst >= 0 ? ep->dst_ip : ep->src_ip, ':') ? "ipv6" : "ipv4");
+        rc = put_protocols(nt, ep,
+                           strchr(dst >= 0 ? ep->dst_ip : ep->src_ip, ':'));
     if (!rc && ext) {
         rc = set_new(nt, "extensions", ext);
         ext = NULL;
@@ -459,14 +548,8 @@ add_domain(struct match_builder *b, const char *name,
     for (size_t i = 0; !rc && i < nanswers; i++) {
         long ip;
 
-        if (!is_ip_text(answers[i]))
-            continue;
-        ip = add_ip(b, answers[i]);
-        if (ip < 0) {
-            rc = FUSION_ERR_NOMEM;
-            break;
-        }
-        if (!is_name)
+        rc = add_ip(b, answers[i], &ip);
+        if (rc || ip < 0 || !is_name)
             continue;
         if (!refs)
             refs = json_array();
@@ -530,14 +613,17 @@ add_host(struct match_builder *b, const char *host)
 {
     struct host_parts hp;
     char name[256];
+    long ip;
+    enum fusion_err rc;
 
     split_host(host, &hp);
     if (hp.name_len == 0 || hp.name_len >= sizeof(name))
         return FUSION_OK;
     memcpy(name, hp.name, hp.name_len);
     name[hp.name_len] = '\0';
-    if (is_ip_text(name))
-        return add_ip(b, name) >= 0 ? FUSION_OK : FUSION_ERR_NOMEM;
+    rc = add_ip(b, name, &ip);
+    if (rc || ip >= 0)
+        return rc;
     if (!is_domain_text(name))
         return FUSION_OK;
     return add_value_sco(b, "domain-name", name) >= 0 ? FUSION_OK
@@ -723,6 +809,99 @@ put_hashes(json_t *sco, const char *md5, const char *sha1, const char *sha256)
     return rc;
 }
 
+static unsigned
+hex_value(char c)
+{
+    return isdigit((unsigned char)c)
+               ? (unsigned)(c - '0')
+               : (unsigned)(tolower((unsigned char)c) - 'a' + 10);
+}
+
+/*
+ * Whether len bytes at s are UTF-8 (RFC 3629 section 4): no overlong
+ * form, surrogate, or code point past U+10FFFF.
+ */
+static bool
+is_utf8(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+
+    while (i < len) {
+        unsigned cp = s[i], n;
+
+        if (cp < 0x80) {
+            i++;
+            continue;
+        }
+        if (cp >= 0xc2 && cp <= 0xdf)
+            n = 1;
+        else if (cp >= 0xe0 && cp <= 0xef)
+            n = 2;
+        else if (cp >= 0xf0 && cp <= 0xf4)
+            n = 3;
+        else
+            return false;
+        if (len - i <= n)
+            return false;
+        cp &= 0x3fu >> n;
+        for (unsigned k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = cp << 6 | (s[i + k] & 0x3fu);
+        }
+        if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+            (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+            return false;
+        i += n + 1;
+    }
+    return true;
+}
+
+/*
+ * The name of a file SCO from the one a log gives (may be NULL): *out
+ * is the name, held by buf when made here, or NULL for none. file:name
+ * is a name, not a path (STIX 2.1 section 6.7). A name holding a '/' is
+ * a URI's path, as Suricata names a file of HTTP by its request's path:
+ * its last segment before any query is the name, %-decoded when that
+ * gives UTF-8 text without NUL or '/', else as it is.
+ */
+static enum fusion_err
+file_name(const char *given, struct fusion_buf *buf, const char **out)
+{
+    const char *end, *seg;
+    bool decoded_ok = true;
+    enum fusion_err rc = FUSION_OK;
+
+    *out = given;
+    if (!given || !strchr(given, '/'))
+        return FUSION_OK;
+    *out = NULL;
+    end = given + strcspn(given, "?");
+    for (seg = end; seg > given && seg[-1] != '/'; seg--)
+        ;
+    if (seg == end)
+        return FUSION_OK;
+    for (const char *p = seg; !rc && p < end; p++) {
+        char ch = *p;
+
+        if (ch == '%' && end - p > 2 && isxdigit((unsigned char)p[1]) &&
+            isxdigit((unsigned char)p[2])) {
+            ch = (char)(hex_value(p[1]) << 4 | hex_value(p[2]));
+            decoded_ok = decoded_ok && ch != '\0' && ch != '/';
+            p += 2;
+        }
+        rc = fusion_buf_putc(buf, ch);
+    }
+    if (!rc &&
+        (!decoded_ok || !is_utf8((const unsigned char *)buf->data, buf->len))) {
+        fusion_buf_clear(buf);
+        rc = fusion_buf_append(buf, seg, (size_t)(end - seg));
+    }
+    if (!rc)
+        *out = buf->data;
+    return rc;
+}
+
 /*
  * File with hashes from hex digests, in lower case as Suricata and Zeek
  * write them. STIX 2.1 wants a name or hashes: without either no file
@@ -734,13 +913,18 @@ add_file(struct match_builder *b, const char *name, const char *md5,
          const char *mime)
 {
     json_t *file = new_sco("file");
+    struct fusion_buf buf;
     enum fusion_err rc;
 
     if (!file)
         return FUSION_ERR_NOMEM;
+    fusion_buf_init(&buf, FUSION_EVENT_MAX_LINE);
     rc = put_hashes(file, md5, sha1, sha256);
+    if (!rc)
+        rc = file_name(name, &buf, &name);
     if (!rc && name)
         rc = match_set_str(file, "name", name);
+    fusion_buf_release(&buf);
     if (!rc && mime)
         rc = match_set_str(file, "mime_type", mime);
     /* STIX integers lie within +-(2^53-1) */
@@ -840,23 +1024,71 @@ suricata_dns(struct match_builder *b, const json_t *dns)
     return rc;
 }
 
+/* Ports HTTP servers mostly listen on. */
+static bool
+is_http_port(long port)
+{
+    return port == 80 || port == 443 || port == 8080;
+}
+
 /*
- * Suricata's hostname comes without the port, which http_port gives
- * when the request named one; else the server's port is the URL's.
+ * The server's port of a flow that may run either way, -1 when the
+ * ports do not tell: the one that is HTTP's when the other is not, or
+ * else the lower one when the higher is 1024 or more, as a client's
+ * ephemeral port is.
  */
+static long
+server_port(long src, long dst)
+{
+    if (src < 0 || dst < 0)
+        return -1;
+    if (src == dst)
+        return src;
+    if (is_http_port(src) != is_http_port(dst))
+        return is_http_port(src) ? src : dst;
+    if ((src > dst ? src : dst) >= 1024)
+        return src < dst ? src : dst;
+    return -1;
+}
+
+/*
+ * The port of the URL of a Suricata event's HTTP request (-1: not
+ * known). Suricata's hostname comes without the port, which http_port
+ * gives when the request named one; else the server's port is the
+ * URL's. Only an http event's flow runs from client to server for
+ * sure: a fileinfo event's runs the way its file went (from the server
+ * for a download), an alert's the way of the packet that raised it,
+ * which Suricata 7 gives as direction.
+ */
+static long
+suricata_url_port(const json_t *root, const json_t *http,
+                  const struct endpoints *ep)
+{
+    long port = port_value(json_object_get(http, "http_port"));
+    long src = port_value(ep->src_port), dst = port_value(ep->dst_port);
+    const char *dir = str_at(root, "direction");
+
+    if (port >= 0)
+        return port;
+    if (strcmp(ep->kind, "http") == 0 || (dir && strcmp(dir, "to_server") == 0))
+        return dst;
+    if (dir && strcmp(dir, "to_client") == 0)
+        return src;
+    return server_port(src, dst);
+}
+
 static enum fusion_err
-suricata_http(struct match_builder *b, const json_t *http,
-              const json_t *dst_port, json_t **ext_out)
+suricata_http(struct match_builder *b, const json_t *http, long port,
+              json_t **ext_out)
 {
     const char *host = str_at(http, "hostname");
     const char *path = str_at(http, "url");
-    long port = port_value(json_object_get(http, "http_port"));
     enum fusion_err rc = FUSION_OK;
 
     if (host)
         rc = add_host(b, host);
     if (!rc)
-        rc = add_url(b, host, path, port >= 0 ? port : port_value(dst_port));
+        rc = add_url(b, host, path, port);
     if (!rc)
         rc = http_ext(str_at(http, "http_method"), path, host,
                       str_at(http, "http_user_agent"), ext_out);
@@ -926,13 +1158,13 @@ match_read_suricata(const json_t *root, struct match_builder *b,
     if (!*kind)
         return match_event_invalid(b->err, 0,
                                    "Suricata event without event_type");
-    if (match_parse_time(json_object_get(root, "timestamp"), when))
+    if (match_parse_sensor_time(json_object_get(root, "timestamp"), when))
         return match_event_invalid(b->err, 0,
                                    "Suricata event without a valid timestamp");
     if ((sec = json_object_get(root, "dns")) && json_is_object(sec))
         rc = suricata_dns(b, sec);
     if (!rc && (sec = json_object_get(root, "http")) && json_is_object(sec))
-        rc = suricata_http(b, sec, ep.dst_port, &ext);
+        rc = suricata_http(b, sec, suricata_url_port(root, sec, &ep), &ext);
     if (!rc && !ext && (sec = json_object_get(root, "tls")) &&
         json_is_object(sec))
         rc = suricata_tls(b, sec, &ext);
@@ -1043,7 +1275,7 @@ match_read_zeek(const json_t *root, struct match_builder *b,
     enum fusion_err rc = FUSION_OK;
 
     *kind = ep.kind;
-    if (match_parse_time(json_object_get(root, "ts"), when))
+    if (match_parse_sensor_time(json_object_get(root, "ts"), when))
         return match_event_invalid(b->err, 0, "Zeek event without a valid ts");
     if (strcmp(*kind, "dns") == 0)
         rc = zeek_dns(b, root);

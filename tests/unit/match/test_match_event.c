@@ -187,7 +187,7 @@ test_event_suricata_http_tls_fileinfo(void **state)
                  "\", \"sha256\": \"" EICAR_SHA256 "\", \"size\": 12}}",
                  FUSION_EVENT_AUTO);
     file = sco_of(ev, "file");
-    assert_string_equal(str(file, "name"), "/a.exe");
+    assert_string_equal(str(file, "name"), "a.exe");
     assert_string_equal(str(json_object_get(file, "hashes"), "SHA-256"),
                         EICAR_SHA256);
     assert_string_equal(str(json_object_get(file, "hashes"), "MD5"), EICAR_MD5);
@@ -521,6 +521,32 @@ protocols_of(const struct fusion_event *ev, char *out, size_t size)
 }
 
 /*
+ * A Suricata fileinfo line of an HTTP download as Suricata writes it:
+ * the flow in the file's direction, from the server (port 80) to the
+ * client; http_port is JSON text ("null" or a number).
+ */
+#define FILEINFO_DOWNLOAD(http_port)                                          \
+    "{\"timestamp\": \"2024-03-01T10:00:00.000000+0000\", \"flow_id\": "      \
+    "1234, \"event_type\": \"fileinfo\", \"src_ip\": \"141.211.1.1\", "       \
+    "\"src_port\": 80, \"dest_ip\": \"10.0.0.5\", \"dest_port\": 51716, "     \
+    "\"proto\": \"TCP\", \"app_proto\": \"http\", \"http\": {\"hostname\": "  \
+    "\"www.isr.umich.edu\", \"url\": "                                        \
+    "\"/cps/x/Business%20Plan%20Template.pdf\", \"http_port\": " http_port    \
+    ", \"http_user_agent\": \"Mozilla/5.0\", \"http_content_type\": "         \
+    "\"application/pdf\", \"http_method\": \"GET\", \"protocol\": "           \
+    "\"HTTP/1.1\", \"status\": 200, \"length\": 1234}, \"fileinfo\": "        \
+    "{\"filename\": \"/cps/x/Business Plan Template.pdf\", \"gaps\": false, " \
+    "\"state\": \"CLOSED\", \"sha256\": \"" EICAR_SHA256 "\", \"stored\": "   \
+    "false, \"size\": 1234, \"tx_id\": 0}}"
+
+/* A Zeek conn line over ICMP, which puts type and code in the ports. */
+#define ZEEK_ICMP(orig, type, resp, code)                               \
+    "{\"ts\": 1709287200.5, \"uid\": \"C13\", \"id.orig_h\": \"" orig   \
+    "\", \"id.orig_p\": " type ", \"id.resp_h\": \"" resp "\", "        \
+    "\"id.resp_p\": " code ", \"proto\": \"icmp\", \"duration\": 1.0, " \
+    "\"orig_pkts\": 2, \"resp_pkts\": 2, \"conn_state\": \"OTH\"}"
+
+/*
  * A line of each kind the readers take, with and without ports, proto
  * and service: its objects are all valid STIX 2.1, and its
  * network-traffic has the protocols given ("": none made).
@@ -612,6 +638,19 @@ static const struct {
       "\"fileinfo\", \"src_ip\": \"192.0.2.80\", \"dest_ip\": \"10.0.0.5\", "
       "\"fileinfo\": {\"md5\": \"aa\", \"sha256\": \"cc\", \"size\": 3}}",
       "ipv4" },
+    { FILEINFO_DOWNLOAD("null"), "tcp,http" },
+    { FILEINFO_DOWNLOAD("8080"), "tcp,http" },
+    /* Suricata flow: IPv6 with a zone, IPv4-mapped IPv6 */
+    { "{\"timestamp\": \"2024-03-01T10:00:04.000000+0000\", \"event_type\": "
+      "\"flow\", \"src_ip\": \"fe80::1%eth0\", \"src_port\": 546, "
+      "\"dest_ip\": \"fe80::2%eth0\", \"dest_port\": 547, \"proto\": "
+      "\"UDP\"}",
+      "udp" },
+    { "{\"timestamp\": \"2024-03-01T10:00:04.000000+0000\", \"event_type\": "
+      "\"flow\", \"src_ip\": \"::ffff:10.0.0.5\", \"src_port\": 50005, "
+      "\"dest_ip\": \"::ffff:192.0.2.1\", \"dest_port\": 443, \"proto\": "
+      "\"TCP\"}",
+      "tcp" },
     /* Suricata flow: a failed app-layer, none, ICMPv6 */
     { "{\"timestamp\": \"2024-03-01T10:00:04.000000+0000\", \"event_type\": "
       "\"flow\", \"src_ip\": \"10.0.0.5\", \"src_port\": 50004, "
@@ -644,6 +683,9 @@ static const struct {
     { "{\"ts\": 1709287200.5, \"uid\": \"C4\", \"id.orig_h\": \"10.0.0.5\", "
       "\"id.resp_h\": \"198.51.100.1\"}",
       "ipv4" },
+    /* Zeek conn over ICMP: type and code where the ports would be */
+    { ZEEK_ICMP("10.0.0.5", "8", "198.51.100.1", "0"), "icmp" },
+    { ZEEK_ICMP("2001:db8::5", "128", "2001:db8::9", "0"), "ipv6-icmp" },
     /* Zeek dns: with proto, without */
     { "{\"ts\": 1709287201.25, \"uid\": \"C5\", \"id.orig_h\": \"10.0.0.5\", "
       "\"id.orig_p\": 40000, \"id.resp_h\": \"10.0.0.1\", \"id.resp_p\": 53, "
@@ -897,6 +939,293 @@ test_event_http_url_ports(void **state)
                "www.example");
 }
 
+/* The event of line, whose objects are materialized and valid. */
+static struct fusion_event *
+read_valid(const char *line)
+{
+    struct fusion_event *ev = read_ok(line, FUSION_EVENT_AUTO);
+
+    materialize_ok(ev);
+    expect_valid(ev->observed_data, line);
+    for (size_t k = 0; k < json_array_size(ev->scos); k++)
+        expect_valid(json_array_get(ev->scos, k), line);
+    return ev;
+}
+
+static long long
+int_at(const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+
+    assert_true(json_is_integer(v));
+    return json_integer_value(v);
+}
+
+/*
+ * A fileinfo flow runs the way its file went: for a download, from the
+ * server. The URL takes the server's port (or http_port), and the
+ * network-traffic keeps the flow as Suricata wrote it.
+ */
+static void
+test_event_fileinfo_download(void **state)
+{
+    struct fusion_event *ev;
+    const json_t *nt, *file;
+
+    (void)state;
+    ev = read_valid(FILEINFO_DOWNLOAD("null"));
+    assert_string_equal(ev->kind, "fileinfo");
+    assert_string_equal(
+        str(sco_of(ev, "url"), "value"),
+        "http://www.isr.umich.edu/cps/x/Business%20Plan%20Template.pdf");
+    assert_string_equal(str(sco_of(ev, "domain-name"), "value"),
+                        "www.isr.umich.edu");
+    nt = sco_of(ev, "network-traffic");
+    assert_string_equal(str(deref(ev, str(nt, "src_ref")), "value"),
+                        "141.211.1.1");
+    assert_string_equal(str(deref(ev, str(nt, "dst_ref")), "value"),
+                        "10.0.0.5");
+    assert_int_equal(int_at(nt, "src_port"), 80);
+    assert_int_equal(int_at(nt, "dst_port"), 51716);
+    file = sco_of(ev, "file");
+    assert_string_equal(str(file, "name"), "Business Plan Template.pdf");
+    assert_string_equal(str(json_object_get(file, "hashes"), "SHA-256"),
+                        EICAR_SHA256);
+    assert_int_equal(int_at(file, "size"), 1234);
+    fusion_event_unref(ev);
+
+    ev = read_valid(FILEINFO_DOWNLOAD("8080"));
+    assert_string_equal(
+        str(sco_of(ev, "url"), "value"),
+        "http://www.isr.umich.edu:8080/cps/x/Business%20Plan%20Template.pdf");
+    nt = sco_of(ev, "network-traffic");
+    assert_int_equal(int_at(nt, "src_port"), 80);
+    assert_int_equal(int_at(nt, "dst_port"), 51716);
+    fusion_event_unref(ev);
+}
+
+/* A fileinfo line with the given ports and http members before url. */
+#define FILEINFO_PORTS(ports, http)                              \
+    "{\"timestamp\": \"2024-03-01T10:00:00Z\", \"event_type\": " \
+    "\"fileinfo\", \"src_ip\": \"192.0.2.80\", "                 \
+    "\"dest_ip\": \"10.0.0.5\", " ports ", \"proto\": \"TCP\", " \
+    "\"app_proto\": \"http\", \"http\": {" http "\"hostname\": " \
+    "\"www.example\", \"url\": \"/f\"}, \"fileinfo\": "          \
+    "{\"filename\": \"/f\", \"size\": 1}}"
+
+/*
+ * Which side of a flow of unknown direction serves: the one with an
+ * HTTP port, or else the lower port when the other is 1024 or more;
+ * Suricata's direction says it outright. The http event's server is
+ * always its destination.
+ */
+static void
+test_event_url_server_side(void **state)
+{
+    (void)state;
+    /* an upload runs to the server */
+    expect_url(FILEINFO_PORTS("\"src_port\": 51716, \"dest_port\": 80", ""),
+               "http://www.example/f", "domain-name", "www.example");
+    expect_url(FILEINFO_PORTS("\"src_port\": 8080, \"dest_port\": 81", ""),
+               "http://www.example:8080/f", "domain-name", "www.example");
+    expect_url(FILEINFO_PORTS("\"src_port\": 50000, \"dest_port\": 8000", ""),
+               "http://www.example:8000/f", "domain-name", "www.example");
+    expect_url(FILEINFO_PORTS("\"src_port\": 3128, \"dest_port\": 1025", ""),
+               "http://www.example:1025/f", "domain-name", "www.example");
+    /* two low ports do not tell, and the URL names none */
+    expect_url(FILEINFO_PORTS("\"src_port\": 81, \"dest_port\": 82", ""),
+               "http://www.example/f", "domain-name", "www.example");
+    expect_url(FILEINFO_PORTS("\"src_port\": 81", ""), "http://www.example/f",
+               "domain-name", "www.example");
+    /* the port the request named comes first */
+    expect_url(FILEINFO_PORTS("\"src_port\": 80, \"dest_port\": 51716",
+                              "\"http_port\": 8000, "),
+               "http://www.example:8000/f", "domain-name", "www.example");
+    /* Suricata 7 alerts give the direction of their packet */
+    expect_url("{\"timestamp\": \"2024-03-01T10:00:00Z\", \"event_type\": "
+               "\"alert\", \"src_ip\": \"192.0.2.80\", \"src_port\": 9000, "
+               "\"dest_ip\": \"10.0.0.5\", \"dest_port\": 1500, "
+               "\"direction\": \"to_client\", \"proto\": \"TCP\", "
+               "\"app_proto\": \"http\", \"http\": {\"hostname\": "
+               "\"www.example\", \"url\": \"/f\"}}",
+               "http://www.example:9000/f", "domain-name", "www.example");
+    expect_url("{\"timestamp\": \"2024-03-01T10:00:00Z\", \"event_type\": "
+               "\"alert\", \"src_ip\": \"10.0.0.5\", \"src_port\": 1500, "
+               "\"dest_ip\": \"192.0.2.80\", \"dest_port\": 9000, "
+               "\"direction\": \"to_server\", \"proto\": \"TCP\", "
+               "\"app_proto\": \"http\", \"http\": {\"hostname\": "
+               "\"www.example\", \"url\": \"/f\"}}",
+               "http://www.example:9000/f", "domain-name", "www.example");
+    /* an http event runs from the client, whatever its ports */
+    expect_url("{\"timestamp\": \"2024-03-01T10:00:00Z\", \"event_type\": "
+               "\"http\", \"src_ip\": \"10.0.0.5\", \"src_port\": 80, "
+               "\"dest_ip\": \"192.0.2.80\", \"dest_port\": 51716, "
+               "\"http\": {\"hostname\": \"www.example\", \"url\": \"/f\"}}",
+               "http://www.example:51716/f", "domain-name", "www.example");
+}
+
+/* The file:name a line gives, or NULL for a file without one. */
+static void
+expect_file_name(const char *line, const char *name)
+{
+    struct fusion_event *ev = read_valid(line);
+    const json_t *file = sco_of(ev, "file");
+
+    assert_non_null(file);
+    if (!name)
+        assert_null(json_object_get(file, "name"));
+    else if (!json_is_string(json_object_get(file, "name")) ||
+             strcmp(str(file, "name"), name) != 0)
+        fail_msg("'%s': name '%s', want '%s'", line,
+                 fusion_stix_str(file, "name"), name);
+    fusion_event_unref(ev);
+}
+
+#define SURICATA_FILE(name)                                      \
+    "{\"timestamp\": \"2024-03-01T10:00:00Z\", \"event_type\": " \
+    "\"fileinfo\", \"fileinfo\": {\"filename\": \"" name         \
+    "\", \"md5\": \"" EICAR_MD5 "\"}}"
+
+#define ZEEK_FILE(name)                                                     \
+    "{\"ts\": 1709287203.0, \"fuid\": \"F1\", \"filename\": \"" name "\", " \
+    "\"md5\": \"" EICAR_MD5 "\"}"
+
+/*
+ * file:name is the last segment of a path, without the query, decoded
+ * when it decodes to UTF-8 text that is still a name.
+ */
+static void
+test_event_file_names(void **state)
+{
+    (void)state;
+    expect_file_name(SURICATA_FILE("/a/b/setup.exe"), "setup.exe");
+    expect_file_name(SURICATA_FILE("/dl.php?f=/x/y.exe"), "dl.php");
+    expect_file_name(SURICATA_FILE("/a/caf%C3%A9%20menu.pdf"),
+                     "caf\xc3\xa9 menu.pdf");
+    expect_file_name(SURICATA_FILE("/a/%FF%FE.bin"), "%FF%FE.bin");
+    expect_file_name(SURICATA_FILE("/a/%C0%AF.bin"), "%C0%AF.bin");
+    expect_file_name(SURICATA_FILE("/a/b%2Fc"), "b%2Fc");
+    expect_file_name(SURICATA_FILE("/a/x%00y"), "x%00y");
+    expect_file_name(SURICATA_FILE("/a/100%.txt"), "100%.txt");
+    expect_file_name(SURICATA_FILE("/a/dir/"), NULL);
+    expect_file_name(SURICATA_FILE("/"), NULL);
+    expect_file_name(SURICATA_FILE("100%25.txt"), "100%25.txt");
+    expect_file_name(SURICATA_FILE("what?.txt"), "what?.txt");
+    expect_file_name(ZEEK_FILE("setup.exe"), "setup.exe");
+    expect_file_name(ZEEK_FILE("pub/linux/kernel%2Dv6.tar.xz"),
+                     "kernel-v6.tar.xz");
+}
+
+/* The value of the address SCO a flow line's src_ip makes. */
+static void
+expect_src_value(const char *src, const char *type, const char *value)
+{
+    char line[512];
+    struct fusion_event *ev;
+    const json_t *ip;
+
+    snprintf(line, sizeof(line),
+             "{\"timestamp\": \"2024-03-01T10:00:00Z\", \"event_type\": "
+             "\"flow\", \"src_ip\": \"%s\", \"dest_ip\": \"2001:db8::9\"}",
+             src);
+    ev = read_valid(line);
+    ip = deref(ev, fusion_stix_str(sco_of(ev, "network-traffic"), "src_ref"));
+    if (!value) {
+        assert_null(ip);
+    } else {
+        assert_non_null(ip);
+        assert_string_equal(str(ip, "type"), type);
+        assert_string_equal(str(ip, "value"), value);
+    }
+    fusion_event_unref(ev);
+}
+
+/*
+ * IPv6 zones are dropped, and IPv4-mapped (or other dotted-tail) IPv6
+ * is written in hex groups, the form the validator takes.
+ */
+static void
+test_event_ipv6_forms(void **state)
+{
+    struct fusion_event *ev;
+    const json_t *dn, *ip;
+
+    (void)state;
+    expect_src_value("fe80::1%eth0", "ipv6-addr", "fe80::1");
+    expect_src_value("fe80::1%25", "ipv6-addr", "fe80::1");
+    expect_src_value("fe80::1%", "", NULL);
+    expect_src_value("10.0.0.5%eth0", "", NULL);
+    expect_src_value("::ffff:192.0.2.1", "ipv6-addr", "::ffff:c000:201");
+    expect_src_value("::FFFF:1.2.3.4", "ipv6-addr", "::FFFF:102:304");
+    expect_src_value("::ffff:0.0.0.0", "ipv6-addr", "::ffff:0:0");
+    expect_src_value("::ffff:255.255.255.255%eth1", "ipv6-addr",
+                     "::ffff:ffff:ffff");
+    expect_src_value("64:ff9b::203.0.113.9", "ipv6-addr", "64:ff9b::cb00:7109");
+    expect_src_value("1:2:3:4:5:6:10.0.0.1", "ipv6-addr", "1:2:3:4:5:6:a00:1");
+    expect_src_value("1:2:3:4:5:6:7:10.0.0.1", "", NULL);
+    expect_src_value("::ffff:1.2.3", "", NULL);
+    expect_src_value("::ffff:01.2.3.4", "", NULL);
+    expect_src_value("::ffff:1.2.3.4:5", "", NULL);
+
+    /* a DNS answer and an HTTP host likewise */
+    ev = read_valid("{\"ts\": 1709287201.25, \"uid\": \"C5\", \"id.orig_h\": "
+                    "\"10.0.0.5\", \"id.resp_h\": \"10.0.0.1\", \"query\": "
+                    "\"evil.example\", \"answers\": [\"::ffff:203.0.113.9\", "
+                    "\"fe80::9%lo\"]}");
+    dn = sco_of(ev, "domain-name");
+    ip = deref(ev, json_string_value(json_array_get(
+                       json_object_get(dn, "resolves_to_refs"), 0)));
+    assert_string_equal(str(ip, "value"), "::ffff:cb00:7109");
+    ip = deref(ev, json_string_value(json_array_get(
+                       json_object_get(dn, "resolves_to_refs"), 1)));
+    assert_string_equal(str(ip, "value"), "fe80::9");
+    fusion_event_unref(ev);
+}
+
+/* ICMP keeps type and code out of the ports, and has its IANA name. */
+static void
+test_event_icmp_ports(void **state)
+{
+    struct fusion_event *ev;
+    const json_t *nt;
+    char protocols[64];
+
+    (void)state;
+    ev = read_valid(ZEEK_ICMP("10.0.0.5", "8", "198.51.100.1", "0"));
+    nt = sco_of(ev, "network-traffic");
+    assert_null(json_object_get(nt, "src_port"));
+    assert_null(json_object_get(nt, "dst_port"));
+    protocols_of(ev, protocols, sizeof(protocols));
+    assert_string_equal(protocols, "icmp");
+    fusion_event_unref(ev);
+
+    ev = read_valid(ZEEK_ICMP("2001:db8::5", "135", "2001:db8::9", "136"));
+    nt = sco_of(ev, "network-traffic");
+    assert_null(json_object_get(nt, "src_port"));
+    assert_null(json_object_get(nt, "dst_port"));
+    protocols_of(ev, protocols, sizeof(protocols));
+    assert_string_equal(protocols, "ipv6-icmp");
+    fusion_event_unref(ev);
+
+    ev = read_valid("{\"timestamp\": \"2024-03-01T10:00:04Z\", "
+                    "\"event_type\": \"flow\", \"src_ip\": \"2001:db8::5\", "
+                    "\"src_port\": 1, \"dest_ip\": \"2001:db8::9\", "
+                    "\"dest_port\": 2, \"proto\": \"icmp6\"}");
+    nt = sco_of(ev, "network-traffic");
+    assert_null(json_object_get(nt, "src_port"));
+    protocols_of(ev, protocols, sizeof(protocols));
+    assert_string_equal(protocols, "ipv6-icmp");
+    fusion_event_unref(ev);
+
+    /* other transports keep their ports */
+    ev = read_valid("{\"ts\": 1709287200.5, \"uid\": \"C3\", \"id.orig_h\": "
+                    "\"10.0.0.5\", \"id.orig_p\": 5353, \"id.resp_h\": "
+                    "\"224.0.0.251\", \"id.resp_p\": 5353, \"proto\": "
+                    "\"udp\"}");
+    assert_int_equal(int_at(sco_of(ev, "network-traffic"), "dst_port"), 5353);
+    fusion_event_unref(ev);
+}
+
 static void
 test_event_tls_certificates(void **state)
 {
@@ -996,6 +1325,11 @@ main(void)
         cmocka_unit_test(test_event_every_kind_is_valid_stix),
         cmocka_unit_test(test_event_out_of_memory),
         cmocka_unit_test(test_event_http_url_ports),
+        cmocka_unit_test(test_event_fileinfo_download),
+        cmocka_unit_test(test_event_url_server_side),
+        cmocka_unit_test(test_event_file_names),
+        cmocka_unit_test(test_event_ipv6_forms),
+        cmocka_unit_test(test_event_icmp_ports),
         cmocka_unit_test(test_event_tls_certificates),
         cmocka_unit_test(test_event_format_names),
     };
