@@ -147,60 +147,6 @@ str_at(const json_t *obj, const char *key)
  * text that does not fit makes no SCO.
  */
 
-/* A dotted quad without leading zeros, as ipv4-addr values are written. */
-static bool
-is_ipv4_text(const char *s)
-{
-    for (int i = 0; i < 4; i++) {
-        size_t n = strspn(s, "0123456789");
-
-        if (n == 0 || n > 3 || (n > 1 && s[0] == '0') ||
-            (n == 3 && strncmp(s, "255", 3) > 0))
-            return false;
-        s += n;
-        if (i < 3 && *s++ != '.')
-            return false;
-    }
-    return *s == '\0';
-}
-
-/*
- * IPv6 text (RFC 4291 section 2.2) in hex groups, without a zone and
- * without the form ending in an IPv4 address.
- */
-static bool
-is_ipv6_text(const char *s)
-{
-    int groups = 0, gap = 0;
-
-    if (s[0] == ':' && s[1] == ':') {
-        gap = 1;
-        s += 2;
-    } else if (s[0] == ':') {
-        return false;
-    }
-    while (*s) {
-        size_t n = 0;
-
-        while (n < 5 && isxdigit((unsigned char)s[n]))
-            n++;
-        if (n == 0 || n > 4)
-            return false;
-        groups++;
-        s += n;
-        if (s[0] == ':' && s[1] == ':') {
-            if (gap++)
-                return false;
-            s += 2;
-        } else if (s[0] == ':') {
-            if (!s[1])
-                return false;
-            s++;
-        }
-    }
-    return gap ? groups <= 7 : groups == 8;
-}
-
 /* The longest address text read: IPv6 ending in an IPv4 address. */
 #define IP_TEXT_MAX sizeof("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255")
 
@@ -224,7 +170,7 @@ put_hex_group(char *out, unsigned v)
 
 /*
  * Rewrites the dotted quad ending IPv6 text, at tail and checked by
- * is_ipv4_text, as two hex groups: "::ffff:192.0.2.1" becomes
+ * fusion_stix_ipv4_text, as two hex groups: "::ffff:192.0.2.1" becomes
  * "::ffff:c000:201". No group is longer than the two octets it
  * replaces, so the text only shrinks.
  */
@@ -269,14 +215,14 @@ ip_value(const char *text, char out[IP_TEXT_MAX])
     out[len] = '\0';
     tail = strrchr(out, ':');
     if (!tail)
-        return text[len] == '\0' && is_ipv4_text(out);
+        return text[len] == '\0' && fusion_stix_ipv4_text(out, false);
     tail++;
     if (strchr(tail, '.')) {
-        if (!is_ipv4_text(tail))
+        if (!fusion_stix_ipv4_text(tail, false))
             return false;
         ipv4_tail_to_hex(tail);
     }
-    return is_ipv6_text(out);
+    return fusion_stix_ipv6_text(out, false);
 }
 
 /*

@@ -127,6 +127,20 @@ const char *fusion_stix_renamed_20(const char *type, size_t type_len,
                                    const char *prop, size_t prop_len);
 
 /*
+ * Whether s is an address as an ipv4-addr value writes it: a dotted quad
+ * without leading zeros, and with cidr a /0-32 suffix allowed.
+ */
+bool fusion_stix_ipv4_text(const char *s, bool cidr);
+
+/*
+ * Whether s is an address as an ipv6-addr value writes it: RFC 4291
+ * text in hex groups (not the form ending in a dotted quad, which the
+ * schema's pattern does not take), and with cidr a zone and a /0-128
+ * suffix allowed.
+ */
+bool fusion_stix_ipv6_text(const char *s, bool cidr);
+
+/*
  * Finds the string value of the top-level member key of the JSON object
  * text json (len bytes) without building a tree, for reading one field
  * of a stored object cheaply. On true, *value_out points at the text

@@ -771,13 +771,22 @@ prefix_is_valid(const char *s, int max)
     return v <= max;
 }
 
+bool
+fusion_stix_ipv4_text(const char *s, bool cidr)
+{
+    const char *end;
+
+    return parse_octets(s, 4, '.', &end) &&
+           (*end == '\0' ||
+            (cidr && *end == '/' && prefix_is_valid(end + 1, 32)));
+}
+
 static void
 check_ipv4_value(struct stix_vctx *c, const json_t *v)
 {
-    const char *s = json_string_value(v), *end;
+    const char *s = json_string_value(v);
 
-    if (parse_octets(s, 4, '.', &end) &&
-        (*end == '\0' || (*end == '/' && prefix_is_valid(end + 1, 32))))
+    if (fusion_stix_ipv4_text(s, true))
         return;
     fusion_stix_issue(c, ERR, "'%.*s' is not an IPv4 address or CIDR block",
                       Q(s));
@@ -787,8 +796,8 @@ check_ipv4_value(struct stix_vctx *c, const json_t *v)
  * IPv6 text (RFC 4291 section 2.2) with an optional zone and /0-128.
  * The schema's pattern does not take the embedded IPv4 form.
  */
-static bool
-ipv6_is_valid(const char *s)
+bool
+fusion_stix_ipv6_text(const char *s, bool cidr)
 {
     int groups = 0, gap = 0;
     const char *p = s;
@@ -823,11 +832,13 @@ ipv6_is_valid(const char *s)
     if (gap ? groups > 7 : groups != 8)
         return false;
     if (*p == '%') {
+        if (!cidr)
+            return false;
         p += strcspn(p, "/");
         if (p == strchr(s, '%') + 1)
             return false;
     }
-    return *p == '\0' || (*p == '/' && prefix_is_valid(p + 1, 128));
+    return *p == '\0' || (cidr && *p == '/' && prefix_is_valid(p + 1, 128));
 }
 
 static void
@@ -835,7 +846,7 @@ check_ipv6_value(struct stix_vctx *c, const json_t *v)
 {
     const char *s = json_string_value(v);
 
-    if (!ipv6_is_valid(s))
+    if (!fusion_stix_ipv6_text(s, true))
         fusion_stix_issue(c, ERR,
                           "'%.*s' is not an IPv6 address or CIDR "
                           "block",
