@@ -4,10 +4,14 @@
  * store's active indicators, print each hit and keep it as a sighting.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "match/match.h"
@@ -226,64 +230,210 @@ match_line(struct match_run *run, const char *line, size_t len)
         run->failed = CLI_FAILURE;
 }
 
+/*
+ * Lines read with read(2) rather than stdio, so that a quiet stream (a
+ * pipe from tail -F) can be waited on with poll: while waiting, pending
+ * sightings are stored and the store followed, as they would be were
+ * events arriving.
+ */
+struct line_reader {
+    int fd;
+    char *buf;
+    size_t start, len, cap;
+    bool eof;
+    bool skipping; /* in a line too long to keep, until its newline */
+    size_t skipped;
+};
+
+#define READ_CHUNK ((size_t)1 << 16)
+
+/* Set by SIGINT or SIGTERM: stop reading, store what is pending, end. */
+static volatile sig_atomic_t stop_signal;
+
 static void
-match_stream(struct match_run *run, FILE *f)
+on_stop_signal(int sig)
 {
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
+    stop_signal = sig;
+}
 
-    while (!run->failed && (n = getline(&line, &cap, f)) >= 0) {
-        size_t len = (size_t)n;
+/*
+ * SIGINT and SIGTERM end the run as the end of input would; without
+ * SA_RESTART, so that a wait or read in progress returns.
+ */
+static void
+catch_stop_signals(void)
+{
+    struct sigaction sa;
 
-        run->line++;
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            len--;
-        /* a byte order mark some editors put first is no part of the JSON */
-        if (run->line == 1 && len >= 3 &&
-            memcmp(line, "\xef\xbb\xbf", 3) == 0) {
-            memmove(line, line + 3, len - 3);
-            len -= 3;
-        }
-        if (len == 0 || strspn(line, " \t") == len)
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/*
+ * Waits until fd has bytes, doing the periodic work every second; hits
+ * printed so far go out before waiting. False when a signal stops the
+ * run or the work fails.
+ */
+static bool
+wait_readable(struct match_run *run, int fd)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    int timeout = 0;
+
+    for (;;) {
+        int n = poll(&p, 1, timeout);
+        int64_t now = fusion_time_now_ns();
+
+        if (stop_signal)
+            return false;
+        if (n < 0 && errno != EINTR)
+            return true; /* read reports the fault */
+        if (n > 0)
+            return true;
+        if (timeout == 0) {
+            fflush(stdout);
+            timeout = 1000;
             continue;
-        if (len > FUSION_EVENT_MAX_LINE) {
+        }
+        if (run->sightings && now - run->last_flush >= 1000000000 &&
+            !flush_sightings(run))
+            return false;
+        if (run->follow_ns > 0 && now - run->last_follow >= run->follow_ns &&
+            !follow_store(run))
+            return false;
+    }
+}
+
+/*
+ * The next line, without its newline, into *line and *len: 1, or 0 at
+ * the end, -1 on a read error or a failure while waiting. A line longer
+ * than FUSION_EVENT_MAX_LINE comes back with *line NULL and *len its
+ * length, its bytes dropped as they come.
+ */
+static int
+next_line(struct match_run *run, struct line_reader *r, char **line,
+          size_t *len)
+{
+    for (;;) {
+        char *from = r->buf + r->start;
+        char *nl =
+            r->len > r->start ? memchr(from, '\n', r->len - r->start) : NULL;
+        ssize_t n;
+
+        if (nl || (r->eof && (r->len > r->start || r->skipping))) {
+            size_t n_line = nl ? (size_t)(nl - from) : r->len - r->start;
+
+            r->start += n_line + (nl != NULL);
+            *line = r->skipping ? NULL : from;
+            *len = r->skipping ? r->skipped + n_line : n_line;
+            r->skipping = false;
+            return 1;
+        }
+        if (r->eof)
+            return 0;
+        memmove(r->buf, from, r->len - r->start);
+        r->len -= r->start;
+        r->start = 0;
+        if (r->len > FUSION_EVENT_MAX_LINE) {
+            r->skipped = (r->skipping ? r->skipped : 0) + r->len;
+            r->skipping = true;
+            r->len = 0;
+        }
+        if (r->cap - r->len < READ_CHUNK) {
+            char *grown = realloc(r->buf, r->len + READ_CHUNK + 1);
+
+            if (!grown) {
+                errno = ENOMEM;
+                return -1;
+            }
+            r->buf = grown;
+            r->cap = r->len + READ_CHUNK;
+        }
+        if (!wait_readable(run, r->fd))
+            return stop_signal ? 0 : -1;
+        n = read(r->fd, r->buf + r->len, READ_CHUNK);
+        if (n < 0 && errno == EINTR && stop_signal)
+            return 0;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            r->eof = true;
+        r->len += (size_t)n;
+    }
+}
+
+static bool
+blank(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] != ' ' && s[i] != '\t')
+            return false;
+    }
+    return true;
+}
+
+static void
+match_stream(struct match_run *run, int fd)
+{
+    struct line_reader r = { .fd = fd };
+    char *line;
+    size_t len;
+    int got;
+
+    while (!run->failed && (got = next_line(run, &r, &line, &len)) > 0) {
+        run->line++;
+        if (!line) {
             run->bad_lines++;
             cli_error("%s:%llu: line of %zu bytes, more than %u (skipped)",
                       run->file, (unsigned long long)run->line, len,
                       FUSION_EVENT_MAX_LINE);
             continue;
         }
+        while (len > 0 && line[len - 1] == '\r')
+            len--;
+        /* a byte order mark some editors put first is no part of the JSON */
+        if (run->line == 1 && len >= 3 &&
+            memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+            line += 3;
+            len -= 3;
+        }
+        if (blank(line, len))
+            continue;
         match_line(run, line, len);
     }
-    if (ferror(f)) {
+    if (got < 0 && !run->failed) {
         cli_error("cannot read '%s': %s (the rest of it skipped)", run->file,
                   strerror(errno));
         run->unreadable++;
     }
-    free(line);
+    free(r.buf);
 }
 
 static void
 match_path(struct match_run *run, const char *path)
 {
-    FILE *f;
+    int fd;
 
     run->line = 0;
     if (strcmp(path, "-") == 0) {
         run->file = "-";
-        match_stream(run, stdin);
+        match_stream(run, STDIN_FILENO);
         return;
     }
-    f = fopen(path, "r");
-    if (!f) {
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         cli_error("cannot open '%s': %s (skipped)", path, strerror(errno));
         run->unreadable++;
         return;
     }
     run->file = path;
-    match_stream(run, f);
-    fclose(f);
+    match_stream(run, fd);
+    close(fd);
 }
 
 static int
@@ -398,11 +548,12 @@ cmd_match(struct cli *cli, int argc, char **argv)
         cli_error("%s", err.message);
         run.failed = CLI_FAILURE;
     }
+    catch_stop_signals();
     if (!run.failed && follow_store(&run)) {
         run.last_flush = fusion_time_now_ns();
         if (optind == argc)
             match_path(&run, "-");
-        for (int i = optind; i < argc && !run.failed; i++)
+        for (int i = optind; i < argc && !run.failed && !stop_signal; i++)
             match_path(&run, argv[i]);
         if (!flush_sightings(&run))
             run.failed = CLI_FAILURE;

@@ -196,5 +196,30 @@ exec 3>&-
 wait "$matcher"
 expect_in "follow takes up a new indicator" follow.out "indicator--00000008-1111-4111-8111-111111111111"
 
+# a quiet stream: the hit is printed and its sighting stored within a
+# second or two, not only when the next event comes; SIGTERM ends the run
+# as the end of input would, storing what is pending
+ind 9 "[ipv4-addr:value = '192.0.2.77']" >ind9.jsonl
+check "ingest indicator 9" 0 "$fusion" ingest ind9.jsonl
+mkfifo live.fifo
+"$fusion" match --follow 0 live.fifo >live.out 2>live.err &
+matcher=$!
+exec 4>live.fifo
+echo '{"ts":1709500000.0,"uid":"L1","id.orig_h":"10.0.0.7","id.orig_p":50000,"id.resp_h":"192.0.2.77","id.resp_p":443,"proto":"tcp"}' >&4
+sleep 2.5
+expect_lines "hit printed while the stream is quiet" live.out 1
+check "sighting stored while the stream is quiet" 0 "$fusion" --json search --type sighting
+expect_in "sighting stored while the stream is quiet" out.txt '"last_seen":"2024-03-03T21:06:40.000000Z"'
+echo '{"ts":1709500001.0,"uid":"L2","id.orig_h":"10.0.0.7","id.orig_p":50000,"id.resp_h":"192.0.2.77","id.resp_p":443,"proto":"tcp"}' >&4
+sleep 0.3
+kill -TERM "$matcher"
+wait "$matcher"
+status=$?
+exec 4>&-
+[ "$status" -eq 0 ] || { echo "FAIL: match ended by SIGTERM: exit $status"; failures=$((failures + 1)); }
+expect_lines "hits before SIGTERM printed" live.out 2
+check "sighting stored at SIGTERM" 0 "$fusion" --json search --type sighting
+expect_in "sighting stored at SIGTERM" out.txt '"last_seen":"2024-03-03T21:06:41.000000Z"'
+
 [ "$failures" -eq 0 ] || { echo "$failures failures"; exit 1; }
 echo "all match checks passed"
