@@ -225,7 +225,9 @@ match_line(struct match_run *run, const char *line, size_t len)
     }
     fusion_event_unref(ev);
 
-    if (run->sightings && now - run->last_flush >= 1000000000 &&
+    if (run->sightings &&
+        (now - run->last_flush >= 1000000000 ||
+         fusion_sightings_due(run->sightings)) &&
         !flush_sightings(run))
         run->failed = CLI_FAILURE;
 }
@@ -380,10 +382,17 @@ blank(const char *s, size_t len)
 static void
 match_stream(struct match_run *run, int fd)
 {
-    struct line_reader r = { .fd = fd };
+    struct line_reader r = { .fd = fd, .cap = READ_CHUNK };
     char *line;
     size_t len;
     int got;
+
+    r.buf = malloc(READ_CHUNK + 1);
+    if (!r.buf) {
+        cli_error("out of memory");
+        run->failed = CLI_FAILURE;
+        return;
+    }
 
     while (!run->failed && (got = next_line(run, &r, &line, &len)) > 0) {
         run->line++;

@@ -65,6 +65,7 @@ struct fusion_event {
     int pending;  /* what materializing still has to do */
     /* 1 once the materialized objects were found valid STIX */
     int checked;
+    bool clocked; /* no time of its own: taken as seen when read */
 };
 
 /*
@@ -225,12 +226,13 @@ void fusion_sightings_free(struct fusion_sightings *sightings);
  * receives a new JSON object describing it for output: indicator_id,
  * sighting_id, count, first_seen, last_seen as of this hit, the
  * observed_data_refs of its events, and repeat: true when the sighting
- * has counted these events before, which leaves it unchanged. An event
- * was counted before when its time lies within the sighting's first_seen
- * and last_seen and its observed-data is listed by the sighting or
- * stored already (its id comes from the line's content: the same line
- * read again). FUSION_ERR_INVALID, with the object and reason in err and
- * nothing recorded, when an object of an event is not valid STIX 2.1.
+ * has counted all these events before, which leaves it unchanged: in
+ * this run, or in an earlier one, as one of its stored versions lists
+ * (an event's observed-data id comes from the line's content, so the
+ * same line read again has the same one). FUSION_ERR_INVALID, with the
+ * object and reason in err and nothing recorded, when an object of an
+ * event is not valid STIX 2.1. Call fusion_sightings_flush when
+ * fusion_sightings_due says so.
  */
 FUSION_NODISCARD enum fusion_err
 fusion_sightings_record(struct fusion_sightings *sightings,
@@ -241,7 +243,19 @@ fusion_sightings_record(struct fusion_sightings *sightings,
 size_t fusion_sightings_pending(const struct fusion_sightings *sightings);
 
 /*
- * Stores the changed sightings and their events. outcome (may be NULL)
+ * True when a flush must come before the next hit is recorded: a
+ * sighting holds as many references not yet stored as one version can
+ * list beside those of one more hit. Flushing then keeps every counted
+ * observed-data in some stored version, which is how a later run knows
+ * the events counted before.
+ */
+bool fusion_sightings_due(const struct fusion_sightings *sightings);
+
+/*
+ * Stores the changed sightings and their events. A sighting that another
+ * process stored a version of since this one last read or stored it is
+ * merged first: that version's count plus the hits recorded here since,
+ * the wider window, the newest references of both. outcome (may be NULL)
  * is called with ctx for each object stored or refused, as ingest calls
  * it. On failure nothing is stored and the changes stay pending.
  */

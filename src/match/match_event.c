@@ -442,6 +442,7 @@ read_stix(json_t *root, struct match_builder *b, struct fusion_event *ev)
         return stix_observed(root, NULL, b, &ev->obs.first);
     }
     now_ts(&ev->obs.first);
+    ev->clocked = true;
     if (strcmp(type, "bundle") == 0) {
         ev->kind = "bundle";
         return stix_bundle(root, b, &ev->od_read, &ev->obs.first);
@@ -549,18 +550,26 @@ static_kind(const char *kind)
 /*
  * An event without an observed-data of its own keeps its line, from
  * which that observed-data's id is made, and which tells whether two
- * events record the same observation.
+ * events record the same observation. An event seen when read is
+ * another observation each time: the time of reading follows its line.
  */
 static enum fusion_err
 keep_line(struct fusion_event *ev, const char *line, size_t len)
 {
-    ev->line = fusion_malloc(len ? len : 1);
+    char when[32] = "";
+    size_t extra = 0;
+
+    if (ev->clocked)
+        extra = (size_t)snprintf(when, sizeof(when), "\n@%lld",
+                                 (long long)ev->obs.first.ns);
+    ev->line = fusion_malloc(len + extra + 1);
     if (!ev->line)
         return FUSION_ERR_NOMEM;
     if (len)
         memcpy(ev->line, line, len);
-    ev->line_len = len;
-    ev->line_hash = match_hash_bytes(line, len, 0);
+    memcpy(ev->line + len, when, extra);
+    ev->line_len = len + extra;
+    ev->line_hash = match_hash_bytes(ev->line, ev->line_len, 0);
     return FUSION_OK;
 }
 

@@ -221,5 +221,49 @@ expect_lines "hits before SIGTERM printed" live.out 2
 check "sighting stored at SIGTERM" 0 "$fusion" --json search --type sighting
 expect_in "sighting stored at SIGTERM" out.txt '"last_seen":"2024-03-03T21:06:41.000000Z"'
 
+# the same events twice in one run count once, however many there are
+for i in $(seq 100 249); do
+    printf '{"ts":%s.0,"uid":"S%s","id.orig_h":"10.0.2.%s","id.orig_p":50000,"id.resp_h":"192.0.2.201","id.resp_p":443,"proto":"tcp"}\n' \
+        "$((1709600000 + i))" "$i" "$((i - 99))"
+done >twice.jsonl
+ind a "[ipv4-addr:value = '192.0.2.201']" >inda.jsonl
+check "ingest indicator a" 0 "$fusion" ingest inda.jsonl
+check "same file twice in one run" 0 "$fusion" match twice.jsonl twice.jsonl
+expect_in "same file twice in one run" out.txt '"count":150'
+if grep -q '"count":151' out.txt; then
+    echo "FAIL: a run counted its own events again"
+    failures=$((failures + 1))
+fi
+# an indicator added later still counts old events, out of order too
+ind b "[ipv4-addr:value = '192.0.2.201']" >indb.jsonl
+check "ingest indicator b" 0 "$fusion" ingest indb.jsonl
+tac twice.jsonl >reversed.jsonl
+check "new indicator, old events" 0 "$fusion" match reversed.jsonl
+expect_in "new indicator, old events" out.txt '"indicator_id":"indicator--0000000b-1111-4111-8111-111111111111","sighting_id":"sighting--'
+grep '0000000b-1111' out.txt | tail -1 >last-b.txt
+expect_in "new indicator, old events" last-b.txt '"count":150'
+
+# two runs at once: the one that stores last adds its hits to the other's
+ind c "[ipv4-addr:value = '192.0.2.202']" >indc.jsonl
+check "ingest indicator c" 0 "$fusion" ingest indc.jsonl
+ev202() { # uid, seconds
+    printf '{"ts":%s.0,"uid":"%s","id.orig_h":"10.0.0.8","id.orig_p":50000,"id.resp_h":"192.0.2.202","id.resp_p":443,"proto":"tcp"}\n' "$((1709700000 + $2))" "$1"
+}
+mkfifo a.fifo
+"$fusion" match --follow 0 a.fifo >a.out 2>a.err &
+matcher=$!
+exec 5>a.fifo
+ev202 A1 1 >&5
+sleep 2
+ev202 B1 2 >b.jsonl
+check "second run meanwhile" 0 "$fusion" match b.jsonl
+expect_in "second run meanwhile" out.txt '"count":2'
+ev202 A2 3 >&5
+exec 5>&-
+wait "$matcher"
+check "counts of both runs" 0 "$fusion" --json search --type sighting
+grep '0000000c-1111' out.txt >c.txt
+expect_in "counts of both runs" c.txt '"count":3'
+
 [ "$failures" -eq 0 ] || { echo "$failures failures"; exit 1; }
 echo "all match checks passed"
