@@ -1164,6 +1164,7 @@ fusion_match_index_put(struct fusion_match_index *idx, const char *id,
     rc = fusion_pattern_parse(pattern, len, &pat, err);
     if (rc)
         return rc;
+    fusion_pattern_hash_names(pat);
     if (fusion_pattern_reads_ids(pat))
         idx->reads_ids = true;
     rc = fusion_pattern_terms(pat, &pc.shape, put_term, &pc);

@@ -120,7 +120,8 @@ struct fusion_pattern_prog;
 /*
  * Compiles a parsed pattern for evaluation: MATCHES regexes with PCRE2
  * (JIT where available), CIDR constants of ISSUBSET and ISSUPERSET, LIKE
- * constants. Takes ownership of pattern, also on failure. A regex that
+ * constants, after fusion_pattern_hash_names. Takes ownership of
+ * pattern, also on failure. A regex that
  * does not compile, or a CIDR constant that is no address, is
  * FUSION_ERR_INVALID with the byte offset of the comparison in err. A
  * part of the pattern that needs more than FUSION_PATTERN_MAX_USED
@@ -283,6 +284,24 @@ FUSION_NODISCARD enum fusion_err
 fusion_observation_terms_filtered(const struct fusion_observation *obs,
                                   size_t root, fusion_pattern_path_fn filter,
                                   fusion_pattern_term_fn fn, void *ctx);
+
+/*
+ * The hash-algorithm-ov name (STIX 2.1 section 10.3: MD5, SHA-1,
+ * SHA-256, SHA-512, SHA3-256, SHA3-512, SSDEEP, TLSH) that key spells
+ * another way (other case, '-' left out or added), or NULL when key is
+ * that name already or none of them.
+ */
+const char *fusion_pattern_hash_name(const char *key, size_t len);
+
+/*
+ * Rewrites hash algorithm names of the pattern's paths (the key after
+ * hashes) that spell a name of the hash-algorithm-ov vocabulary another
+ * way, to that name: hashes.md5 and hashes.SHA256 become hashes.MD5 and
+ * hashes.'SHA-256'. For matching, which reads the keys of an SCO's
+ * hashes by the same names; the pattern then prints otherwise than its
+ * text.
+ */
+void fusion_pattern_hash_names(struct fusion_pattern *pattern);
 
 /*
  * Whether the values at a path, written as a term's path, are digests in

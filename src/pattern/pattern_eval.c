@@ -838,6 +838,34 @@ walk_any(struct path_walk *w, const json_t *v, size_t step, bool refs_list)
     return false;
 }
 
+static bool
+is_hashes(const struct fusion_pattern_step *st)
+{
+    return st->kind == FUSION_PATTERN_STEP_KEY && st->key_len == 6 &&
+           memcmp(st->key, "hashes", 6) == 0;
+}
+
+/*
+ * The member of a hashes dictionary whose key spells the algorithm of
+ * st another way (md5 for MD5), as fusion_pattern_hash_name reads them.
+ */
+static const json_t *
+hash_member(const json_t *hashes, const struct fusion_pattern_step *st)
+{
+    const char *key;
+    json_t *value;
+
+    json_object_foreach((json_t *)hashes, key, value)
+    {
+        const char *name = fusion_pattern_hash_name(key, strlen(key));
+
+        if (name && strlen(name) == st->key_len &&
+            memcmp(name, st->key, st->key_len) == 0)
+            return value;
+    }
+    return NULL;
+}
+
 /*
  * Visits the values at steps[step..] below v; returns true to stop the
  * walk, once the comparison held for one value or a failure was
@@ -867,6 +895,8 @@ walk(struct path_walk *w, const json_t *v, size_t step, bool refs_list)
         if (!json_is_object(v))
             return false;
         child = json_object_getn(v, st->key, st->key_len);
+        if (!child && step > 0 && is_hashes(&path->steps[step - 1]))
+            child = hash_member(v, st);
         if (!child)
             return false;
         /* section 9.7: x_ref.prop reads prop of the referenced SCO */
@@ -1410,6 +1440,7 @@ fusion_pattern_compile(struct fusion_pattern *pattern,
     *out = NULL;
     if (!pattern)
         return fusion_error_set(err, FUSION_ERR_INVALID, "no pattern");
+    fusion_pattern_hash_names(pattern);
     rc = prog_build(pattern, out, err);
     if (rc)
         fusion_pattern_free(pattern);

@@ -4,6 +4,7 @@
  * index can look up, and the same (type, path, value) text for an SCO.
  */
 #include <assert.h>
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -343,6 +344,84 @@ pattern_hex_algorithm(const char *name, size_t len)
     return len > 0;
 }
 
+/*
+ * The names of the hash-algorithm-ov vocabulary (STIX 2.1 section
+ * 10.3) with the spellings found in the wild: the same letters in any
+ * case, with or without '-'.
+ */
+static const char *const hash_names[] = {
+    "MD5",      "SHA-1",    "SHA-256", "SHA-512",
+    "SHA3-256", "SHA3-512", "SSDEEP",  "TLSH",
+};
+
+const char *
+fusion_pattern_hash_name(const char *key, size_t len)
+{
+    for (size_t k = 0; k < sizeof(hash_names) / sizeof(hash_names[0]); k++) {
+        const char *name = hash_names[k];
+        size_t i = 0, j = 0;
+
+        while (i < len || name[j]) {
+            if (i < len && key[i] == '-') {
+                i++;
+            } else if (name[j] == '-') {
+                j++;
+            } else if (i < len && name[j] &&
+                       toupper((unsigned char)key[i]) == name[j]) {
+                i++;
+                j++;
+            } else {
+                break;
+            }
+        }
+        if (i == len && !name[j])
+            return strlen(name) == len && memcmp(name, key, len) == 0 ? NULL
+                                                                      : name;
+    }
+    return NULL;
+}
+
+static void
+hash_names_cexpr(struct fusion_pattern_cexpr *ce)
+{
+    if (ce->kind != FUSION_PATTERN_CEXPR_CMP) {
+        for (size_t i = 0; i < ce->nkids; i++)
+            hash_names_cexpr(ce->kids[i]);
+        return;
+    }
+    for (size_t i = 1; i < ce->cmp->path.nsteps; i++) {
+        struct fusion_pattern_step *alg = &ce->cmp->path.steps[i];
+        const struct fusion_pattern_step *parent = &ce->cmp->path.steps[i - 1];
+        const char *name;
+
+        if (alg->kind != FUSION_PATTERN_STEP_KEY ||
+            parent->kind != FUSION_PATTERN_STEP_KEY || parent->key_len != 6 ||
+            memcmp(parent->key, "hashes", 6) != 0)
+            continue;
+        name = fusion_pattern_hash_name(alg->key, alg->key_len);
+        if (name) {
+            alg->key = name;
+            alg->key_len = strlen(name);
+        }
+    }
+}
+
+static void
+hash_names_obs(struct fusion_pattern_obs *node)
+{
+    if (node->kind == FUSION_PATTERN_OBS_LEAF)
+        hash_names_cexpr(node->cexpr);
+    for (size_t i = 0; i < node->nkids; i++)
+        hash_names_obs(node->kids[i]);
+}
+
+void
+fusion_pattern_hash_names(struct fusion_pattern *pattern)
+{
+    assert(pattern && pattern->root);
+    hash_names_obs(pattern->root);
+}
+
 bool
 fusion_pattern_path_folds(const char *path, size_t len)
 {
@@ -534,8 +613,12 @@ walk_truncate(struct obs_walk *w, size_t mark)
     w->path[mark] = '\0';
 }
 
+/*
+ * hash_keys: obj is a hashes dictionary, whose keys are written with
+ * their vocabulary names (fusion_pattern_hash_name), as patterns are.
+ */
 static enum fusion_err
-walk_object(struct obs_walk *w, const json_t *obj, size_t keys)
+walk_object(struct obs_walk *w, const json_t *obj, size_t keys, bool hash_keys)
 {
     size_t mark = w->len;
     enum fusion_err rc = FUSION_OK;
@@ -549,10 +632,17 @@ walk_object(struct obs_walk *w, const json_t *obj, size_t keys)
     json_object_foreach((json_t *)obj, key, value)
     {
         size_t klen = strlen(key);
+        /* a name of its own: the iteration goes on from key */
+        const char *name =
+            hash_keys ? fusion_pattern_hash_name(key, klen) : NULL;
 
-        rc = walk_put_key(w, key, klen, &fits);
+        if (name)
+            klen = strlen(name);
+        else
+            name = key;
+        rc = walk_put_key(w, name, klen, &fits);
         if (!rc && fits && walk_wanted(w))
-            rc = walk_value(w, value, key, klen, keys + 1);
+            rc = walk_value(w, value, name, klen, keys + 1);
         walk_truncate(w, mark);
         if (rc)
             break;
@@ -580,7 +670,7 @@ walk_string(struct obs_walk *w, const json_t *value, const char *key,
     target = find_ref(w->obs, term.value);
     if (!target || !json_is_object(target))
         return FUSION_OK;
-    return walk_object(w, target, keys);
+    return walk_object(w, target, keys, false);
 }
 
 static enum fusion_err
@@ -593,7 +683,8 @@ walk_value(struct obs_walk *w, const json_t *value, const char *key,
     if (json_is_string(value))
         return walk_string(w, value, key, klen, keys);
     if (json_is_object(value))
-        return walk_object(w, value, keys);
+        return walk_object(w, value, keys,
+                           klen == 6 && memcmp(key, "hashes", 6) == 0);
     if (!json_is_array(value) || w->len + 4 > sizeof(w->path))
         return FUSION_OK;
     memcpy(w->path + w->len, "[*]", 4);
@@ -627,7 +718,7 @@ fusion_observation_terms_filtered(const struct fusion_observation *obs,
         return FUSION_OK;
     w.len = 0;
     w.path[0] = '\0';
-    return walk_object(&w, sco, 0);
+    return walk_object(&w, sco, 0, false);
 }
 
 enum fusion_err

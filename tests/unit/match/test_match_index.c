@@ -133,6 +133,20 @@ test_index_simple_hits(void **state)
         "\"fileinfo\", \"fileinfo\": {\"filename\": \"a\", "
         "\"sha256\": \"275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f\"}}",
         "00000000000c/1;");
+    /* a hash name spelled otherwise names the same key */
+    put_ok(
+        idx, ID_D, 1,
+        "[file:hashes.sha256 = '00000000000000000000000000000000000000000000000000000000000000dd']");
+    expect_hits(
+        idx,
+        "{\"type\": \"file\", \"hashes\": {\"SHA-256\": "
+        "\"00000000000000000000000000000000000000000000000000000000000000DD\"}}",
+        "00000000000d/1;");
+    expect_hits(
+        idx,
+        "{\"type\": \"file\", \"hashes\": {\"sha256\": "
+        "\"00000000000000000000000000000000000000000000000000000000000000dd\"}}",
+        "00000000000d/1;");
     /* a digest in capitals is the same digest */
     expect_hits(
         idx,

@@ -439,6 +439,13 @@ test_pattern_eval_digest_case(void **state)
     NO_MATCH("[file:name = 'ab']", file);
     /* LIKE and MATCHES stay exact */
     NO_MATCH("[file:hashes.'SHA-256' LIKE 'AB%']", file);
+    /* a hash name spelled otherwise, in the pattern or the SCO */
+    MATCH("[file:hashes.sha256 = 'ab12cd']", file);
+    MATCH("[file:hashes.'sha-256' = 'ab12cd']", file);
+    MATCH("[file:hashes.SHA1 = 'ab']",
+          "{\"type\": \"file\", \"hashes\": {\"sha1\": \"AB\"}}");
+    NO_MATCH("[file:hashes.SHA1 = 'ab']",
+             "{\"type\": \"file\", \"hashes\": {\"sha256\": \"ab\"}}");
 }
 
 static void

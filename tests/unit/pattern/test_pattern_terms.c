@@ -525,11 +525,48 @@ test_path_folds(void **state)
     }
 }
 
+/* Hash names spelled otherwise become the vocabulary's. */
+static void
+test_hash_names(void **state)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        { "[file:hashes.md5 = 'a']", "[file:hashes.MD5 = 'a']" },
+        { "[file:hashes.SHA256 = 'a']", "[file:hashes.'SHA-256' = 'a']" },
+        { "[file:hashes.'sha-1' = 'a' AND file:name = 'x']",
+          "[file:hashes.'SHA-1' = 'a' AND file:name = 'x']" },
+        { "[artifact:hashes.ssdeep = 'a']", "[artifact:hashes.SSDEEP = 'a']" },
+        { "[file:hashes.'SHA-256' = 'a']", "[file:hashes.'SHA-256' = 'a']" },
+        { "[file:hashes.x_custom = 'a']", "[file:hashes.x_custom = 'a']" },
+        { "[file:x_hashes.md5 = 'a']", "[file:x_hashes.md5 = 'a']" },
+        { "[x-s:md5 = 'a']", "[x-s:md5 = 'a']" },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct fusion_pattern *p = NULL;
+        struct fusion_error err;
+        struct fusion_buf out;
+
+        assert_int_equal(
+            fusion_pattern_parse(cases[i].in, strlen(cases[i].in), &p, &err),
+            FUSION_OK);
+        fusion_pattern_hash_names(p);
+        fusion_buf_init(&out, 0);
+        assert_int_equal(fusion_pattern_print(p, &out), FUSION_OK);
+        assert_string_equal(out.data, cases[i].out);
+        fusion_buf_release(&out);
+        fusion_pattern_free(p);
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_path_folds),
+        cmocka_unit_test(test_hash_names),
         cmocka_unit_test(test_pattern_terms_simple),
         cmocka_unit_test(test_pattern_terms_anchored),
         cmocka_unit_test(test_pattern_terms_index_step_as_any),
