@@ -285,6 +285,13 @@ check_path(struct checker *c, const struct fusion_pattern_cmp *cmp)
         } else if (!is_property_name(prop->key, prop->key_len)) {
             issue(c, FUSION_STIX_WARNING, "invalid custom property name",
                   cmp->offset);
+        } else if (strncmp(path->type, "x-", 2) != 0) {
+            /* custom types are x- by custom; another name may be a typo */
+            snprintf(msg, sizeof(msg),
+                     "'%.64s' is no STIX 2.1 cyber-observable type; "
+                     "a custom one?",
+                     path->type);
+            issue(c, FUSION_STIX_WARNING, msg, cmp->offset);
         }
         return;
     }
