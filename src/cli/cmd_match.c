@@ -551,7 +551,14 @@ cmd_match(struct cli *cli, int argc, char **argv)
         cli_error("out of memory");
         return CLI_FAILURE;
     }
-    source.name = optind < argc ? argv[optind] : "-";
+    /* provenance names the first input that can be read */
+    source.name = "-";
+    for (int i = optind; i < argc; i++) {
+        if (strcmp(argv[i], "-") == 0 || access(argv[i], R_OK) == 0) {
+            source.name = argv[i];
+            break;
+        }
+    }
     if (run.store_sightings &&
         fusion_sightings_new(run.store, &source, &run.sightings, &err)) {
         cli_error("%s", err.message);

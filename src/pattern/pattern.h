@@ -304,11 +304,12 @@ const char *fusion_pattern_hash_name(const char *key, size_t len);
 void fusion_pattern_hash_names(struct fusion_pattern *pattern);
 
 /*
- * Whether the values at a path, written as a term's path, are digests in
- * hex digits: the last step names an algorithm under hashes, any but
- * SSDEEP and TLSH. Fusion compares such values without regard to the
- * case of their letters, in the evaluator and in an index alike: a
- * SHA-256 is the same digest in capitals.
+ * Whether the values at a path, written as a term's path, are numbers
+ * in hex digits: digests (the last step names an algorithm under
+ * hashes, any but SSDEEP and TLSH) and serial_number (of certificates).
+ * Fusion compares such values without regard to the case of their
+ * letters, in the evaluator and in an index alike: a SHA-256 is the same
+ * digest in capitals.
  */
 bool fusion_pattern_path_folds(const char *path, size_t len);
 

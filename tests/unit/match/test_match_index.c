@@ -147,6 +147,11 @@ test_index_simple_hits(void **state)
         "{\"type\": \"file\", \"hashes\": {\"sha256\": "
         "\"00000000000000000000000000000000000000000000000000000000000000dd\"}}",
         "00000000000d/1;");
+    put_ok(idx, ID_E, 1, "[x509-certificate:serial_number = 'ab:cd']");
+    expect_hits(idx,
+                "{\"type\": \"x509-certificate\", \"serial_number\": "
+                "\"AB:CD\"}",
+                "00000000000e/1;");
     /* a digest in capitals is the same digest */
     expect_hits(
         idx,

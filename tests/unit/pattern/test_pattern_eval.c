@@ -439,6 +439,12 @@ test_pattern_eval_digest_case(void **state)
     NO_MATCH("[file:name = 'ab']", file);
     /* LIKE and MATCHES stay exact */
     NO_MATCH("[file:hashes.'SHA-256' LIKE 'AB%']", file);
+    /* a certificate's serial number is hex too */
+    MATCH("[x509-certificate:serial_number = '0a:1b']",
+          "{\"type\": \"x509-certificate\", \"serial_number\": "
+          "\"0A:1B\"}");
+    NO_MATCH("[x509-certificate:subject = 'cn=a']",
+             "{\"type\": \"x509-certificate\", \"subject\": \"CN=a\"}");
     /* a hash name spelled otherwise, in the pattern or the SCO */
     MATCH("[file:hashes.sha256 = 'ab12cd']", file);
     MATCH("[file:hashes.'sha-256' = 'ab12cd']", file);

@@ -515,6 +515,8 @@ test_path_folds(void **state)
         { "extensions.'x.hashes'.MD5", false },
         { "hashes.'a.b'", true },
         { "hashes[0]", false },
+        { "serial_number", true },
+        { "x_serial_number", false },
     };
 
     (void)state;
