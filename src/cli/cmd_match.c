@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -35,6 +36,7 @@ struct match_run {
     uint64_t events, bad_lines, hits, rejected, stored, refused;
     uint64_t invalid_hits; /* hits of events that are not valid STIX */
     uint64_t unreadable;   /* inputs that could not be read */
+    int lock_fd;           /* the store file, for turns of flushing */
     int failed;
 };
 
@@ -121,6 +123,7 @@ flush_sightings(struct match_run *run)
 {
     struct fusion_ingest_counts counts = { 0 };
     struct fusion_error err;
+    enum fusion_err rc;
     size_t pending;
 
     if (!run->sightings)
@@ -129,7 +132,18 @@ flush_sightings(struct match_run *run)
     run->last_flush = fusion_time_now_ns();
     if (pending == 0)
         return true;
-    if (fusion_sightings_flush(run->sightings, &counts, on_stored, run, &err)) {
+    /*
+     * Runs matching into one store take turns: each merges what another
+     * stored meanwhile (see fusion_sightings_flush), which holds only if
+     * no other flush lands between its read and its write.
+     */
+    while (run->lock_fd >= 0 && flock(run->lock_fd, LOCK_EX) < 0 &&
+           errno == EINTR)
+        ;
+    rc = fusion_sightings_flush(run->sightings, &counts, on_stored, run, &err);
+    if (run->lock_fd >= 0)
+        flock(run->lock_fd, LOCK_UN);
+    if (rc) {
         cli_error("storing sightings: %s", err.message);
         return false;
     }
@@ -534,6 +548,7 @@ cmd_match(struct cli *cli, int argc, char **argv)
         .cli = cli,
         .store_sightings = true,
         .follow_ns = 5 * (int64_t)1000000000,
+        .lock_fd = -1,
     };
     struct fusion_store_source source = { .kind = "match" };
     struct fusion_error err;
@@ -564,6 +579,14 @@ cmd_match(struct cli *cli, int argc, char **argv)
         cli_error("%s", err.message);
         run.failed = CLI_FAILURE;
     }
+    /*
+     * The turns of flushing are an flock of the store file, which SQLite
+     * leaves alone (it takes fcntl locks). Closing a descriptor of the
+     * file drops the fcntl locks of the whole process, so this one is
+     * closed only once the store is.
+     */
+    run.lock_fd =
+        run.store_sightings ? open(cli->db, O_RDONLY | O_CLOEXEC) : -1;
     catch_stop_signals();
     if (!run.failed && follow_store(&run)) {
         run.last_flush = fusion_time_now_ns();
@@ -580,6 +603,8 @@ cmd_match(struct cli *cli, int argc, char **argv)
     fusion_sightings_free(run.sightings);
     fusion_match_index_free(run.idx);
     fusion_store_close(run.store);
+    if (run.lock_fd >= 0)
+        close(run.lock_fd);
     if (run.failed)
         return run.failed;
     if (run.unreadable)

@@ -265,5 +265,23 @@ check "counts of both runs" 0 "$fusion" --json search --type sighting
 grep '0000000c-1111' out.txt >c.txt
 expect_in "counts of both runs" c.txt '"count":3'
 
+# two runs at the very same time take turns storing: no count is lost
+ind d "[ipv4-addr:value = '192.0.2.203']" >indd.jsonl
+check "ingest indicator d" 0 "$fusion" ingest indd.jsonl
+for side in 1 2; do
+    for i in $(seq 1 300); do
+        printf '{"ts":%s.0,"uid":"P%s-%s","id.orig_h":"10.0.%s.9","id.orig_p":50000,"id.resp_h":"192.0.2.203","id.resp_p":443,"proto":"tcp"}\n' \
+            "$((1709800000 + side * 1000 + i))" "$side" "$i" "$side"
+    done >"side$side.jsonl"
+done
+"$fusion" match side1.jsonl >side1.out 2>side1.err &
+one=$!
+"$fusion" match side2.jsonl >side2.out 2>side2.err &
+two=$!
+wait "$one" "$two"
+check "runs at once" 0 "$fusion" --json search --type sighting
+grep '0000000d-1111' out.txt >d.txt
+expect_in "runs at once" d.txt '"count":600'
+
 [ "$failures" -eq 0 ] || { echo "$failures failures"; exit 1; }
 echo "all match checks passed"
