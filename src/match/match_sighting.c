@@ -346,6 +346,55 @@ keep_event(struct fusion_sightings *s, const struct fusion_event *ev)
     return true;
 }
 
+static int
+load_one(void *ctx, const struct fusion_store_row *row)
+{
+    json_t **out = ctx;
+
+    json_decref(*out);
+    *out = json_loadb(row->json, row->json_len, 0, NULL);
+    return *out ? 0 : 1;
+}
+
+/*
+ * An observed-data read from a line names its own id. Another one under
+ * that id and version that lists other objects, read before in this run
+ * or stored, would have the hit point at events it did not see.
+ */
+static enum fusion_err
+check_od_id(struct fusion_sightings *s, const struct fusion_event *ev,
+            struct fusion_error *err)
+{
+    const json_t *od = ev->observed_data;
+    const char *id = json_string_value(json_object_get(od, "id"));
+    const json_t *other = json_object_get(s->objects, id);
+    json_t *stored = NULL;
+    enum fusion_err rc = FUSION_OK;
+
+    if (!ev->od_read)
+        return FUSION_OK;
+    if (!other) {
+        rc = fusion_store_get(s->store, id, false, load_one, &stored, err);
+        if (rc == FUSION_ERR_NOTFOUND)
+            return FUSION_OK;
+        if (!rc && !stored)
+            rc = fusion_error_set(err, FUSION_ERR_NOMEM, "out of memory");
+        if (rc)
+            return rc;
+        other = stored;
+    }
+    if (json_equal(json_object_get(other, "modified"),
+                   json_object_get(od, "modified")) &&
+        !json_equal(json_object_get(other, "object_refs"),
+                    json_object_get(od, "object_refs")))
+        rc = fusion_error_set(err, FUSION_ERR_INVALID,
+                              "observed-data %s of this version is %s with "
+                              "other objects",
+                              id, stored ? "stored already" : "read before");
+    json_decref(stored);
+    return rc;
+}
+
 /* The first error of rep about obj, as err. */
 static enum fusion_err
 invalid_object(const json_t *obj, const struct fusion_stix_report *rep,
@@ -430,6 +479,8 @@ fusion_sightings_record(struct fusion_sightings *s,
         rc = fusion_event_materialize(hit->events[i], err);
         if (!rc)
             rc = check_event(hit->events[i], err);
+        if (!rc)
+            rc = check_od_id(s, hit->events[i], err);
         if (rc)
             return rc;
     }
@@ -502,16 +553,6 @@ bump_modified(json_t *sg, int64_t now)
     int64_t prev = member_ns(sg, "modified", INT64_MIN);
 
     return set_time(sg, "modified", now > prev ? now : prev + 1000);
-}
-
-static int
-load_one(void *ctx, const struct fusion_store_row *row)
-{
-    json_t **out = ctx;
-
-    json_decref(*out);
-    *out = json_loadb(row->json, row->json_len, 0, NULL);
-    return *out ? 0 : 1;
 }
 
 /* Takes the stored version's counts, window and references into sg. */

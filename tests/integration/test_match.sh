@@ -265,6 +265,22 @@ check "counts of both runs" 0 "$fusion" --json search --type sighting
 grep '0000000c-1111' out.txt >c.txt
 expect_in "counts of both runs" c.txt '"count":3'
 
+# an observed-data id that names other objects than before is refused
+ind e "[domain-name:value = 'first.od.example' OR domain-name:value = 'second.od.example']" >inde.jsonl
+check "ingest indicator e" 0 "$fusion" ingest inde.jsonl
+od_line() { # domain
+    printf '{"type":"bundle","id":"bundle--6f3c2b1a-0d9e-4e4f-9a41-4c2b1f0e8d7a","objects":[{"type":"observed-data","spec_version":"2.1","id":"observed-data--1d7c1b6a-0d9e-4e4f-9a41-4c2b1f0e8d7a","created":"2024-03-01T10:00:00.000Z","modified":"2024-03-01T10:00:00.000Z","first_observed":"2024-03-01T10:00:00Z","last_observed":"2024-03-01T10:00:00Z","number_observed":1,"object_refs":["domain-name--%s"]},{"type":"domain-name","spec_version":"2.1","id":"domain-name--%s","value":"%s"}]}\n' "$2" "$2" "$1"
+}
+od_line first.od.example 0a1b2c3d-0000-5000-8000-000000000001 >od1.jsonl
+od_line second.od.example 0a1b2c3d-0000-5000-8000-000000000002 >od2.jsonl
+cat od1.jsonl od2.jsonl >od12.jsonl
+check "observed-data id reused in one run" 3 "$fusion" match od12.jsonl
+expect_in "observed-data id reused in one run" err.txt "od12.jsonl:2: observed-data observed-data--1d7c1b6a-0d9e-4e4f-9a41-4c2b1f0e8d7a of this version is read before with other objects"
+check "observed-data id reused across runs" 3 "$fusion" match od2.jsonl
+expect_in "observed-data id reused across runs" err.txt "stored already with other objects"
+check "observed-data again" 0 "$fusion" match od1.jsonl
+expect_in "observed-data again" out.txt '"repeat":true'
+
 # two runs at the very same time take turns storing: no count is lost
 ind d "[ipv4-addr:value = '192.0.2.203']" >indd.jsonl
 check "ingest indicator d" 0 "$fusion" ingest indd.jsonl
