@@ -67,6 +67,7 @@ struct fusion_pattern_prog {
     pcre2_general_context *gctx;
     pcre2_compile_context *cctx;
     pcre2_match_context *mctx;
+    bool probe; /* built only to see that it compiles: no JIT */
 };
 
 /*
@@ -207,7 +208,8 @@ compile_regex(struct fusion_pattern_prog *prog, struct cmp_prog *cp,
         return FUSION_ERR_INVALID;
     }
     /* without JIT, pcre2_match interprets the same code */
-    (void)pcre2_jit_compile(cp->re, PCRE2_JIT_COMPLETE);
+    if (!prog->probe)
+        (void)pcre2_jit_compile(cp->re, PCRE2_JIT_COMPLETE);
     return FUSION_OK;
 }
 
@@ -217,18 +219,16 @@ path_folds(const struct fusion_pattern_path *path)
 {
     const struct fusion_pattern_step *last, *parent;
 
-    if (path->nsteps == 1)
-        return path->steps[0].kind == FUSION_PATTERN_STEP_KEY &&
-               path->steps[0].key_len == 13 &&
-               memcmp(path->steps[0].key, "serial_number", 13) == 0;
-    if (path->nsteps < 2)
-        return false;
+    assert(path->nsteps > 0);
     last = &path->steps[path->nsteps - 1];
+    if (last->kind != FUSION_PATTERN_STEP_KEY)
+        return false;
+    if (path->nsteps == 1)
+        return pattern_folds_keys(NULL, 0, last->key, last->key_len);
     parent = &path->steps[path->nsteps - 2];
-    return last->kind == FUSION_PATTERN_STEP_KEY &&
-           parent->kind == FUSION_PATTERN_STEP_KEY && parent->key_len == 6 &&
-           memcmp(parent->key, "hashes", 6) == 0 &&
-           pattern_hex_algorithm(last->key, last->key_len);
+    return parent->kind == FUSION_PATTERN_STEP_KEY &&
+           pattern_folds_keys(parent->key, parent->key_len, last->key,
+                              last->key_len);
 }
 
 static enum fusion_err
@@ -1401,9 +1401,12 @@ prog_release(struct fusion_pattern_prog *prog)
     fusion_free(prog);
 }
 
-/* Compiles pattern into a new prog that refers to it but does not own it. */
+/*
+ * Compiles pattern into a new prog that refers to it but does not own
+ * it; a probe only shows that it compiles, so its regexes skip the JIT.
+ */
 static enum fusion_err
-prog_build(const struct fusion_pattern *pattern,
+prog_build(const struct fusion_pattern *pattern, bool probe,
            struct fusion_pattern_prog **out, struct fusion_error *err)
 {
     struct fusion_pattern_prog *prog;
@@ -1416,6 +1419,7 @@ prog_build(const struct fusion_pattern *pattern,
     if (!prog)
         return fusion_error_set(err, FUSION_ERR_NOMEM, "out of memory");
     prog->pattern = (struct fusion_pattern *)pattern;
+    prog->probe = probe;
     prog->cmps = fusion_calloc(pattern->ncmp, sizeof(*prog->cmps));
     prog->leaves = fusion_calloc(pattern->nleaves, sizeof(*prog->leaves));
     rc = prog->cmps && prog->leaves ? prog_contexts(prog) : FUSION_ERR_NOMEM;
@@ -1445,7 +1449,7 @@ fusion_pattern_compile(struct fusion_pattern *pattern,
     if (!pattern)
         return fusion_error_set(err, FUSION_ERR_INVALID, "no pattern");
     fusion_pattern_hash_names(pattern);
-    rc = prog_build(pattern, out, err);
+    rc = prog_build(pattern, false, out, err);
     if (rc)
         fusion_pattern_free(pattern);
     return rc;
@@ -1459,7 +1463,7 @@ pattern_compile_probe(const struct fusion_pattern *pattern,
     enum fusion_err rc;
 
     assert(pattern);
-    rc = prog_build(pattern, &prog, err);
+    rc = prog_build(pattern, true, &prog, err);
     if (!rc)
         prog_release(prog);
     return rc;

@@ -319,6 +319,13 @@ bool pattern_latin1(const char *s, size_t len, unsigned char *out,
 bool pattern_hex_algorithm(const char *name, size_t len);
 
 /*
+ * The rule of fusion_pattern_path_folds on the last two key steps of a
+ * path: parent NULL when last is its only step. Keys bare or quoted.
+ */
+bool pattern_folds_keys(const char *parent, size_t parent_len, const char *last,
+                        size_t last_len);
+
+/*
  * Compiles pattern as fusion_pattern_compile does, without taking it,
  * and drops the result: the same errors, for checking.
  */

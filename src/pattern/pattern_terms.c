@@ -423,29 +423,38 @@ fusion_pattern_hash_names(struct fusion_pattern *pattern)
 }
 
 bool
+pattern_folds_keys(const char *parent, size_t parent_len, const char *last,
+                   size_t last_len)
+{
+    if (!parent)
+        return last_len == 13 && memcmp(last, "serial_number", 13) == 0;
+    return parent_len == 6 && memcmp(parent, "hashes", 6) == 0 &&
+           pattern_hex_algorithm(last, last_len);
+}
+
+bool
 fusion_pattern_path_folds(const char *path, size_t len)
 {
-    static const char parent[] = "hashes.";
-    size_t n = sizeof(parent) - 1, last = 0;
+    size_t prev = 0, last = 0;
     bool quoted = false;
 
-    if (len == 13 && memcmp(path, "serial_number", 13) == 0)
-        return true;
-    /* the last step starts after the last '.' outside quotes */
+    /* steps start after each '.' outside quotes */
     for (size_t i = 0; i < len; i++) {
-        if (path[i] == '\\' && quoted)
+        if (path[i] == '\\' && quoted) {
             i++;
-        else if (path[i] == '\'')
+        } else if (path[i] == '\'') {
             quoted = !quoted;
-        else if (path[i] == '.' && !quoted)
+        } else if (path[i] == '.' && !quoted) {
+            prev = last;
             last = i + 1;
-        else if (path[i] == '[' && !quoted)
+        } else if (path[i] == '[' && !quoted) {
             return false;
+        }
     }
-    if (last < n || memcmp(path + last - n, parent, n) != 0 ||
-        (last > n && path[last - n - 1] != '.'))
-        return false;
-    return pattern_hex_algorithm(path + last, len - last);
+    if (last == 0)
+        return pattern_folds_keys(NULL, 0, path, len);
+    return pattern_folds_keys(path + prev, last - 1 - prev, path + last,
+                              len - last);
 }
 
 /*
