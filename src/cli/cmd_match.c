@@ -151,6 +151,29 @@ flush_sightings(struct match_run *run)
     return true;
 }
 
+/*
+ * The periodic work, done between events and while the input is quiet:
+ * store pending sightings every second (sooner when the sightings say a
+ * flush is due), take up changes of the store every --follow seconds.
+ * False when it fails.
+ */
+static bool
+flush_if_due(struct match_run *run, int64_t now)
+{
+    if (!run->sightings || (now - run->last_flush < 1000000000 &&
+                            !fusion_sightings_due(run->sightings)))
+        return true;
+    return flush_sightings(run);
+}
+
+static bool
+follow_if_due(struct match_run *run, int64_t now)
+{
+    if (run->follow_ns <= 0 || now - run->last_follow < run->follow_ns)
+        return true;
+    return follow_store(run);
+}
+
 /* The record of a hit that no sighting records: the indicator and events. */
 static json_t *
 plain_record(const struct fusion_match_hit *hit)
@@ -217,8 +240,7 @@ match_line(struct match_run *run, const char *line, size_t len)
     int64_t now = fusion_time_now_ns();
 
     /* changes of the store first, so that this event meets them */
-    if (run->follow_ns > 0 && now - run->last_follow >= run->follow_ns &&
-        !follow_store(run))
+    if (!follow_if_due(run, now))
         run->failed = CLI_FAILURE;
     if (fusion_event_read(line, len, run->format, &ev, &err)) {
         run->bad_lines++;
@@ -239,10 +261,7 @@ match_line(struct match_run *run, const char *line, size_t len)
     }
     fusion_event_unref(ev);
 
-    if (run->sightings &&
-        (now - run->last_flush >= 1000000000 ||
-         fusion_sightings_due(run->sightings)) &&
-        !flush_sightings(run))
+    if (!flush_if_due(run, now))
         run->failed = CLI_FAILURE;
 }
 
@@ -314,11 +333,7 @@ wait_readable(struct match_run *run, int fd)
             timeout = 1000;
             continue;
         }
-        if (run->sightings && now - run->last_flush >= 1000000000 &&
-            !flush_sightings(run))
-            return false;
-        if (run->follow_ns > 0 && now - run->last_follow >= run->follow_ns &&
-            !follow_store(run))
+        if (!flush_if_due(run, now) || !follow_if_due(run, now))
             return false;
     }
 }
