@@ -64,23 +64,38 @@ show_offset(const char *text, size_t len, uint64_t offset)
     fprintf(stderr, "  %.*s\n  %*s^\n", (int)len, text, (int)offset, "");
 }
 
+/* The issues of rep on stderr, one a line. */
 static void
-print_issues(const struct fusion_stix_report *rep, bool json)
+print_issues(const struct fusion_stix_report *rep)
 {
     for (size_t i = 0; i < rep->count; i++) {
         const struct fusion_stix_issue *is = &rep->items[i];
-        bool error = is->severity == FUSION_STIX_ERROR;
 
-        if (json) {
-            printf("%s{\"severity\":\"%s\",\"message\":", i ? "," : "",
-                   error ? "error" : "warning");
-            cli_json_string(stdout, is->message);
-            putchar('}');
-        } else {
-            fprintf(stderr, "%s: %s\n", error ? "error" : "warning",
-                    is->message);
+        fprintf(stderr, "%s: %s\n",
+                is->severity == FUSION_STIX_ERROR ? "error" : "warning",
+                is->message);
+    }
+}
+
+/* The issues of rep as a JSON array, for --json. */
+static json_t *
+issues_json(const struct fusion_stix_report *rep)
+{
+    json_t *list = json_array();
+
+    for (size_t i = 0; list && i < rep->count; i++) {
+        const struct fusion_stix_issue *is = &rep->items[i];
+
+        if (json_array_append_new(
+                list, json_pack("{s:s, s:s}", "severity",
+                                is->severity == FUSION_STIX_ERROR ? "error"
+                                                                  : "warning",
+                                "message", is->message))) {
+            json_decref(list);
+            return NULL;
         }
     }
+    return list;
 }
 
 /* check: parse, check, print the canonical form. */
@@ -117,26 +132,33 @@ pattern_check(struct cli *cli, const char *text, size_t len)
     }
     valid = rc == FUSION_OK;
     if (cli->json) {
-        printf("{\"valid\":%s", valid ? "true" : "false");
-        if (!p) {
-            printf(",\"errors\":[{\"message\":");
-            cli_json_string(stdout, err.message);
-            if (err.has_offset)
-                printf(",\"offset\":%llu", (unsigned long long)err.offset);
-            printf("}]");
-        } else {
-            printf(",\"issues\":[");
-            print_issues(&rep, true);
-            printf("],\"canonical\":");
-            cli_json_string(stdout, canon.data ? canon.data : "");
+        json_t *out;
+
+        if (!p)
+            out = json_pack(
+                "{s:b, s:[{s:s, s:o*}]}", "valid", 0, "errors", "message",
+                err.message, "offset",
+                err.has_offset ? json_integer((json_int_t)err.offset) : NULL);
+        else
+            out = json_pack("{s:b, s:o, s:s}", "valid", valid, "issues",
+                            issues_json(&rep), "canonical",
+                            canon.data ? canon.data : "");
+        if (!out) {
+            fusion_pattern_free(p);
+            fusion_stix_report_release(&rep);
+            fusion_buf_release(&canon);
+            cli_error("out of memory");
+            return CLI_FAILURE;
         }
-        printf("}\n");
+        json_dumpf(out, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        putchar('\n');
+        json_decref(out);
     } else if (!p) {
         fprintf(stderr, "invalid pattern: %s\n", err.message);
         if (err.has_offset)
             show_offset(text, len, err.offset);
     } else {
-        print_issues(&rep, false);
+        print_issues(&rep);
         printf("%s: %s\n", valid ? "valid" : "invalid", canon.data);
     }
     fusion_pattern_free(p);
@@ -175,27 +197,6 @@ explain_print(const json_t *node, int depth)
     json_array_foreach(kids, i, v) explain_print(v, depth + 1);
 }
 
-/* The issues of rep as a JSON array for explain's tree. */
-static json_t *
-issues_json(const struct fusion_stix_report *rep)
-{
-    json_t *list = json_array();
-
-    for (size_t i = 0; list && i < rep->count; i++) {
-        const struct fusion_stix_issue *is = &rep->items[i];
-
-        if (json_array_append_new(
-                list, json_pack("{s:s, s:s}", "severity",
-                                is->severity == FUSION_STIX_ERROR ? "error"
-                                                                  : "warning",
-                                "message", is->message))) {
-            json_decref(list);
-            return NULL;
-        }
-    }
-    return list;
-}
-
 static int
 pattern_explain(struct cli *cli, const char *text, size_t len)
 {
@@ -224,7 +225,7 @@ pattern_explain(struct cli *cli, const char *text, size_t len)
         return CLI_FAILURE;
     }
     if (!cli->json)
-        print_issues(&rep, false);
+        print_issues(&rep);
     fusion_stix_report_release(&rep);
     if (cli->json) {
         json_dumpf(tree, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
